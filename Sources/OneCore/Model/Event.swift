@@ -1,0 +1,85 @@
+/// One entry of the append-only audit trail. Every mutation writes one in the same transaction.
+public struct Event: Codable, Sendable, Equatable {
+    public var id: String
+    public var groupId: String
+    /// Position in the store's change log: strictly increasing in commit order.
+    public var sequence: Int64
+    public var type: String
+    public var actorId: String?
+    public var targetId: String?
+    public var timestamp: Timestamp
+    public var metadata: JSONValue
+    /// What the mutation changed: `before` and `after` hold the changed fields.
+    public var change: Change?
+
+    enum CodingKeys: String, CodingKey {
+        case id = "_id"
+        case groupId, sequence, type, actorId, targetId, timestamp, metadata, change
+    }
+
+    public init(
+        id: String, groupId: String, sequence: Int64, type: String, actorId: String?, targetId: String?,
+        timestamp: Timestamp, metadata: JSONValue = [:], change: Change? = nil
+    ) {
+        self.id = id
+        self.groupId = groupId
+        self.sequence = sequence
+        self.type = type
+        self.actorId = actorId
+        self.targetId = targetId
+        self.timestamp = timestamp
+        self.metadata = metadata
+        self.change = change
+    }
+}
+
+/// The fields a mutation changed, before and after.
+public struct Change: Codable, Sendable, Equatable {
+    public var before: JSONValue?
+    public var after: JSONValue?
+
+    public init(before: JSONValue? = nil, after: JSONValue? = nil) {
+        self.before = before
+        self.after = after
+    }
+
+    /// The change from `old` to `new`, keeping only the top-level fields that differ.
+    public static func between<T: Encodable>(_ old: T, _ new: T) -> Change {
+        let before = (try? JSONValue(encoding: old))?.objectValue ?? [:]
+        let after = (try? JSONValue(encoding: new))?.objectValue ?? [:]
+        var changedBefore: [String: JSONValue] = [:]
+        var changedAfter: [String: JSONValue] = [:]
+        for key in Set(before.keys).union(after.keys) where before[key] != after[key] && key != "updatedAt" {
+            changedBefore[key] = before[key] ?? .null
+            changedAfter[key] = after[key] ?? .null
+        }
+        return Change(before: .object(changedBefore), after: .object(changedAfter))
+    }
+
+    /// A creation: everything is new.
+    public static func created<T: Encodable>(_ value: T) -> Change {
+        Change(after: try? JSONValue(encoding: value))
+    }
+}
+
+/// An event as the domain asks for it; the store gives it its ID, sequence and time.
+public struct EventDraft: Sendable, Equatable {
+    public var groupId: String
+    public var type: String
+    public var actorId: String?
+    public var targetId: String?
+    public var metadata: JSONValue
+    public var change: Change?
+
+    public init(
+        groupId: String, type: String, actorId: String?, targetId: String?, metadata: JSONValue = [:],
+        change: Change? = nil
+    ) {
+        self.groupId = groupId
+        self.type = type
+        self.actorId = actorId
+        self.targetId = targetId
+        self.metadata = metadata
+        self.change = change
+    }
+}

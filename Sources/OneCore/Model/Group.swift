@@ -1,0 +1,89 @@
+/// A tenant: an isolated namespace that owns every other record. Groups nest through
+/// `parentGroupId`; a parent's owners reach its descendants.
+public struct Group: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case active, archived
+    }
+
+    public var id: String
+    public var slug: String
+    public var name: String
+    public var type: String
+    public var parentGroupId: String?
+    public var description: String?
+    public var metadata: JSONValue
+    public var settings: GroupSettings
+    public var status: Status
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    enum CodingKeys: String, CodingKey {
+        case id = "_id"
+        case slug, name, type, parentGroupId, description, metadata, settings, status, createdAt, updatedAt
+    }
+
+    public init(
+        id: String, slug: String, name: String, type: String, parentGroupId: String? = nil,
+        description: String? = nil, metadata: JSONValue = [:], settings: GroupSettings = .init(),
+        status: Status = .active, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.slug = slug
+        self.name = name
+        self.type = type
+        self.parentGroupId = parentGroupId
+        self.description = description
+        self.metadata = metadata
+        self.settings = settings
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Refuses a write into this group when it is archived or when `resource` is at its quota.
+    /// Adapters call it inside the write's transaction with the current count, so the check and
+    /// the write see the same data.
+    public func admitWrite(adding resource: QuotaResource?, currentCount: () throws -> Int) throws {
+        guard status == .active else {
+            throw OneError(.groupArchived, "group \(id) is archived and accepts no writes")
+        }
+        guard let resource, let limit = settings.limits?[resource] else { return }
+        if try currentCount() >= limit {
+            throw OneError(.quotaExceeded, "this group has reached its limit of \(limit) \(resource.rawValue)")
+        }
+    }
+}
+
+/// What a group's `settings.limits` can cap. Things, connections, knowledge and people are
+/// enforced on every create; `storage` (bytes) and `apiCalls` (per month) are kept for the
+/// features that will meter them.
+public enum QuotaResource: String, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
+    case things, connections, knowledge, people, storage, apiCalls
+}
+
+/// A group's settings: visibility, join policy, plan and quotas.
+public struct GroupSettings: Codable, Sendable, Equatable {
+    public enum Visibility: String, Codable, Sendable, CaseIterable { case `public`, `private` }
+    public enum JoinPolicy: String, Codable, Sendable, CaseIterable {
+        case open
+        case inviteOnly = "invite_only"
+        case approvalRequired = "approval_required"
+    }
+    public enum Plan: String, Codable, Sendable, CaseIterable { case starter, pro, enterprise }
+
+    public var visibility: Visibility?
+    public var joinPolicy: JoinPolicy?
+    public var plan: Plan?
+    /// Per-resource caps; a missing entry means no cap.
+    public var limits: [QuotaResource: Int]?
+
+    public init(
+        visibility: Visibility? = nil, joinPolicy: JoinPolicy? = nil, plan: Plan? = nil,
+        limits: [QuotaResource: Int]? = nil
+    ) {
+        self.visibility = visibility
+        self.joinPolicy = joinPolicy
+        self.plan = plan
+        self.limits = limits
+    }
+}

@@ -1,0 +1,32 @@
+import Crypto
+
+/// An API key's secret: `gsk_` and 48 random base-32 digits (240 bits), shown once.
+///
+/// Stored only as its SHA-256 digest. The secret is random and long, so a fast digest is as
+/// safe as a slow password hash here, and an index on the digest makes each lookup one probe.
+public enum APIKeySecret {
+    static let prefix = "gsk_"
+    static let length = 48
+    private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return prefix + String((0..<length).map { _ in alphabet[Int(generator.next() % 32)] })
+    }
+
+    /// Whether `secret` has the shape of a key; cheap, checked before any hashing.
+    public static func isWellFormed(_ secret: String) -> Bool {
+        secret.utf8.count == prefix.utf8.count + length && secret.hasPrefix(prefix)
+    }
+
+    /// The hex SHA-256 digest stored for a secret.
+    public static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Array(secret.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The first characters, kept in clear so people can tell keys apart.
+    static func displayPrefix(_ secret: String) -> String { String(secret.prefix(12)) }
+}

@@ -1,0 +1,151 @@
+/// What a client sends to create an API key.
+public struct NewAPIKey: Codable, Sendable {
+    public var name: String?
+    public var role: String?
+    public var permissions: [String]?
+    public var personId: String?
+    public var expiresAt: Timestamp?
+    public var rateLimit: RateLimit?
+
+    public init(
+        name: String? = nil, role: String? = nil, permissions: [String]? = nil, personId: String? = nil,
+        expiresAt: Timestamp? = nil, rateLimit: RateLimit? = nil
+    ) {
+        self.name = name
+        self.role = role
+        self.permissions = permissions
+        self.personId = personId
+        self.expiresAt = expiresAt
+        self.rateLimit = rateLimit
+    }
+}
+
+/// A key just made: the record and its secret, which is never available again.
+public struct IssuedAPIKey: Sendable {
+    public var key: APIKey
+    public var secret: String
+}
+
+extension OneService {
+    static let defaultKeyLifetime: Timestamp = 365 * 24 * 60 * 60 * 1000
+
+    /// The principal a secret stands for. 401 for malformed, unknown, revoked or expired keys.
+    public func authenticate(secret: String) async throws -> Principal {
+        guard APIKeySecret.isWellFormed(secret) else {
+            throw OneError(.unauthenticated, "X-API-Key is not a valid API key")
+        }
+        guard let key = try await store.apiKey(hash: APIKeySecret.hash(secret)) else {
+            throw OneError(.unauthenticated, "X-API-Key is not a valid API key")
+        }
+        guard key.status == .active else { throw OneError(.unauthenticated, "this API key has been revoked") }
+        let now = clock.now()
+        if let expiresAt = key.expiresAt, expiresAt <= now {
+            throw OneError(.unauthenticated, "this API key has expired")
+        }
+        if keyUsage.shouldRecord(keyId: key.id, storedLastUse: key.lastUsedAt, now: now) {
+            let store = self.store
+            Task { try? await store.touchAPIKey(id: key.id, at: now) }
+        }
+        return Principal(key: key)
+    }
+
+    /// Makes a key in the scope's group. Nobody can mint a key stronger than their own: its
+    /// role is at most the caller's and its permissions within the caller's.
+    public func createAPIKey(_ input: NewAPIKey, in scope: Scope) async throws -> IssuedAPIKey {
+        try AccessPolicy.require(scope.principal, .create, .keys)
+        let issued = try await issueAPIKey(input, groupId: scope.groupId, caller: scope.principal)
+        return issued
+    }
+
+    /// Makes a key without a caller, for operators at the console (`one keys create`).
+    public func createAPIKeyAsOperator(_ input: NewAPIKey, groupId: String) async throws -> IssuedAPIKey {
+        _ = try IDKind.group.validate(groupId, field: "group")
+        guard try await store.group(id: groupId) != nil else { throw OneError.notFound("group") }
+        return try await issueAPIKey(input, groupId: groupId, caller: nil)
+    }
+
+    private func issueAPIKey(_ input: NewAPIKey, groupId: String, caller: Principal?) async throws -> IssuedAPIKey {
+        let name = try Validate.text(input.name ?? "API key", field: "name", maxLength: 200)
+        let role = try input.role.map { value throws(OneError) in try Role.parse(value, field: "role") } ?? .groupUser
+        let permissions = try PermissionSet.validate(input.permissions ?? [], field: "permissions")
+        let now = clock.now()
+        if let caller {
+            guard role <= caller.role else {
+                throw OneError.forbidden("a \(caller.role.rawValue) cannot create a key with role \(role.rawValue)")
+            }
+            if !caller.permissions.entries.isEmpty {
+                let within = !permissions.isEmpty && permissions.allSatisfy { caller.permissions.entries.contains($0) || caller.permissions.entries.contains("*") }
+                guard within else {
+                    throw OneError.forbidden("a key with limited permissions can only create keys within them")
+                }
+            }
+        }
+        if let expiresAt = input.expiresAt, expiresAt <= now {
+            throw OneError.validation("expiresAt", "expiresAt must be in the future")
+        }
+        if let limit = input.rateLimit {
+            guard (1...1_000_000).contains(limit.requests) else {
+                throw OneError.validation("rateLimit.requests", "rateLimit.requests must be between 1 and 1000000 per minute")
+            }
+            guard (1...100_000).contains(limit.burst) else {
+                throw OneError.validation("rateLimit.burst", "rateLimit.burst must be between 1 and 100000")
+            }
+        }
+        if let personId = try Validate.optionalID(input.personId, .person, field: "personId") {
+            guard try await store.person(id: personId, groupId: groupId) != nil else {
+                throw OneError(.notFound, "personId does not name a member of this group", field: "personId")
+            }
+        }
+        let secret = APIKeySecret.generate()
+        let key = APIKey(
+            id: ids.make(.apiKey), groupId: groupId, name: name, role: role, permissions: permissions,
+            personId: input.personId ?? caller?.actorId.nilUnless(kind: .person), rateLimit: input.rateLimit ?? .default,
+            prefix: APIKeySecret.displayPrefix(secret), expiresAt: input.expiresAt ?? now + Self.defaultKeyLifetime,
+            createdAt: now)
+        let event = EventDraft(
+            groupId: groupId, type: "api_key_created", actorId: caller?.actorId, targetId: key.id,
+            metadata: ["name": .string(name), "role": .string(role.rawValue)])
+        let stored = try await store.createAPIKey(key, hash: APIKeySecret.hash(secret), event: event)
+        return IssuedAPIKey(key: stored, secret: secret)
+    }
+
+    public func apiKeys(in scope: Scope, page: PageRequest) async throws -> Page<APIKey> {
+        try AccessPolicy.require(scope.principal, .read, .keys)
+        return try await store.apiKeys(groupId: scope.groupId, page: page)
+    }
+
+    /// Revokes a key: from the next request on it authenticates nothing.
+    public func revokeAPIKey(id: String, in scope: Scope) async throws -> APIKey {
+        try AccessPolicy.require(scope.principal, .delete, .keys)
+        _ = try IDKind.apiKey.validate(id, field: "id")
+        guard let key = try await store.apiKey(id: id, groupId: scope.groupId) else { throw OneError.notFound("API key") }
+        guard key.role <= scope.principal.role else {
+            throw OneError.forbidden("a \(scope.principal.role.rawValue) cannot revoke a \(key.role.rawValue) key")
+        }
+        return try await revoke(key, actorId: scope.principal.actorId)
+    }
+
+    /// Revokes a key by ID wherever it lives, for operators at the console (`one keys revoke`).
+    public func revokeAPIKeyAsOperator(id: String) async throws -> APIKey {
+        _ = try IDKind.apiKey.validate(id, field: "id")
+        guard let key = try await store.apiKey(id: id) else { throw OneError.notFound("API key") }
+        return try await revoke(key, actorId: nil)
+    }
+
+    private func revoke(_ key: APIKey, actorId: String?) async throws -> APIKey {
+        try await store.updateAPIKey(id: key.id, groupId: key.groupId) { current in
+            guard current.status == .active else { throw OneError.conflict("this API key is already revoked") }
+            var revoked = current
+            revoked.status = .revoked
+            let event = EventDraft(
+                groupId: current.groupId, type: "api_key_revoked", actorId: actorId, targetId: current.id,
+                change: Change.between(current, revoked))
+            return (revoked, event)
+        }
+    }
+}
+
+extension String {
+    /// This ID when it is of `kind`, else `nil`.
+    func nilUnless(kind: IDKind) -> String? { IDKind.of(self) == kind ? self : nil }
+}

@@ -1,0 +1,38 @@
+/// What `one init` (and the first `one serve`) hands back, once.
+public struct BootstrapResult: Codable, Sendable {
+    public var apiKey: String
+    public var groupId: String
+    public var personId: String
+}
+
+extension OneService {
+    /// Initialises an empty store: a platform group, its owner, and a platform_owner key that
+    /// never expires. Throws `ALREADY_INITIALIZED` on a store that has any group, so the key is
+    /// shown exactly once.
+    public func bootstrap(ownerEmail: String = "owner@one.local", groupName: String = "Platform") async throws -> BootstrapResult {
+        let email = try Validate.email(ownerEmail)
+        let now = clock.now()
+        let group = Group(
+            id: ids.make(.group), slug: Self.slugify(groupName), name: groupName, type: "organization",
+            createdAt: now, updatedAt: now)
+        let person = Person(
+            id: ids.make(.person), groupId: group.id, email: email, name: "Platform owner", role: .platformOwner,
+            createdAt: now, updatedAt: now)
+        let membership = Membership(
+            id: ids.make(.membership), personId: person.id, groupId: group.id, role: .platformOwner,
+            createdAt: now, updatedAt: now)
+        let secret = APIKeySecret.generate()
+        let key = APIKey(
+            id: ids.make(.apiKey), groupId: group.id, name: "platform bootstrap key", role: .platformOwner,
+            personId: person.id, rateLimit: RateLimit(requests: 100_000, burst: 10_000),
+            prefix: APIKeySecret.displayPrefix(secret), expiresAt: nil, createdAt: now)
+        let events = [
+            EventDraft(groupId: group.id, type: "group_created", actorId: person.id, targetId: group.id, change: .created(group)),
+            EventDraft(groupId: group.id, type: "person_created", actorId: person.id, targetId: person.id),
+            EventDraft(groupId: group.id, type: "api_key_created", actorId: person.id, targetId: key.id),
+        ]
+        try await store.bootstrap(
+            BootstrapSeed(group: group, person: person, membership: membership, key: key, keyHash: APIKeySecret.hash(secret), events: events))
+        return BootstrapResult(apiKey: secret, groupId: group.id, personId: person.id)
+    }
+}

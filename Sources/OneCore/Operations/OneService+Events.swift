@@ -1,0 +1,47 @@
+/// What a client sends to log a custom event.
+public struct NewEvent: Codable, Sendable {
+    public var type: String?
+    public var targetId: String?
+    public var metadata: JSONValue?
+
+    public init(type: String? = nil, targetId: String? = nil, metadata: JSONValue? = nil) {
+        self.type = type
+        self.targetId = targetId
+        self.metadata = metadata
+    }
+}
+
+extension OneService {
+    /// Logs a custom event. Lifecycle types stay the server's own, so the audit trail cannot be forged.
+    public func logEvent(_ input: NewEvent, in scope: Scope) async throws -> Event {
+        try AccessPolicy.require(scope.principal, .create, .events)
+        let type = try Validate.text(input.type, field: "type", maxLength: 100)
+        try ontology.checkCustomEventType(type)
+        let metadata = try Validate.object(input.metadata, field: "metadata")
+        if let targetId = input.targetId {
+            guard let kind = IDKind.of(targetId) else {
+                throw OneError(.invalidID, "targetId must be an ID such as thg_…", field: "targetId")
+            }
+            if kind == .thing { _ = try await existingThing(targetId, in: scope, field: "targetId") }
+        }
+        return try await store.appendEvent(draft(scope, type, target: input.targetId, metadata: metadata))
+    }
+
+    public func event(id: String, in scope: Scope) async throws -> Event {
+        try AccessPolicy.require(scope.principal, .read, .events)
+        _ = try IDKind.event.validate(id, field: "id")
+        guard let event = try await store.event(id: id, groupId: scope.groupId) else { throw OneError.notFound("event") }
+        return event
+    }
+
+    public func events(_ query: EventQuery, in scope: Scope, page: PageRequest) async throws -> Page<Event> {
+        try AccessPolicy.require(scope.principal, .read, .events)
+        var query = query
+        query.groupId = scope.groupId
+        if let type = query.type { try ontology.check(type, in: ontology.eventTypes, field: "type") }
+        if let since = query.since, let until = query.until, until < since {
+            throw OneError.validation("until", "until must not be before since")
+        }
+        return try await store.events(query, page: page)
+    }
+}

@@ -1,0 +1,81 @@
+/// What a client sends to create knowledge.
+public struct NewKnowledge: Codable, Sendable {
+    public var type: String?
+    public var text: String?
+    public var labels: [String]?
+    public var metadata: JSONValue?
+    public var sourceThingId: String?
+    public var sourceField: String?
+
+    public init(
+        type: String? = nil, text: String? = nil, labels: [String]? = nil, metadata: JSONValue? = nil,
+        sourceThingId: String? = nil, sourceField: String? = nil
+    ) {
+        self.type = type
+        self.text = text
+        self.labels = labels
+        self.metadata = metadata
+        self.sourceThingId = sourceThingId
+        self.sourceField = sourceField
+    }
+}
+
+extension OneService {
+    static let maxKnowledgeText = 100_000
+    static let maxLabels = 100
+
+    public func createKnowledge(_ input: NewKnowledge, in scope: Scope) async throws -> Knowledge {
+        try AccessPolicy.require(scope.principal, .create, .knowledge)
+        let type = try Validate.text(input.type, field: "type", maxLength: 100)
+        try ontology.checkKnowledgeType(type)
+        let text = try Validate.optionalText(input.text, field: "text", maxLength: Self.maxKnowledgeText)
+        if text == nil, type != "vector_only" {
+            throw OneError.validation("text", "text is required for knowledge of type \(type)")
+        }
+        let labels = input.labels ?? []
+        guard labels.count <= Self.maxLabels else {
+            throw OneError.validation("labels", "labels may hold at most \(Self.maxLabels) entries")
+        }
+        for label in labels { _ = try Validate.text(label, field: "labels", maxLength: 200) }
+        let metadata = try Validate.object(input.metadata, field: "metadata")
+        if let source = input.sourceThingId { _ = try await existingThing(source, in: scope, field: "sourceThingId") }
+        let sourceField = try Validate.optionalText(input.sourceField, field: "sourceField", maxLength: 200)
+        let now = clock.now()
+        let knowledge = Knowledge(
+            id: ids.make(.knowledge), groupId: scope.groupId, type: type, text: text,
+            labels: labels.map { $0.trimmingWhitespace() }, metadata: metadata, sourceThingId: input.sourceThingId,
+            sourceField: sourceField, createdBy: scope.principal.actorId, createdAt: now, updatedAt: now)
+        let event = draft(scope, "knowledge_created", target: knowledge.id, change: .created(knowledge))
+        return try await store.createKnowledge(knowledge, event: event)
+    }
+
+    public func knowledge(id: String, in scope: Scope) async throws -> Knowledge {
+        try AccessPolicy.require(scope.principal, .read, .knowledge)
+        _ = try IDKind.knowledge.validate(id, field: "id")
+        guard let knowledge = try await store.knowledge(id: id, groupId: scope.groupId), knowledge.deletedAt == nil
+        else { throw OneError.notFound("knowledge") }
+        return knowledge
+    }
+
+    public func knowledge(_ query: KnowledgeQuery, in scope: Scope, page: PageRequest) async throws -> Page<Knowledge> {
+        try AccessPolicy.require(scope.principal, .read, .knowledge)
+        var query = query
+        query.groupId = scope.groupId
+        if let type = query.type { try ontology.checkKnowledgeType(type) }
+        _ = try Validate.optionalID(query.sourceThingId, .thing, field: "sourceThingId")
+        return try await store.knowledge(query, page: page)
+    }
+
+    public func deleteKnowledge(id: String, in scope: Scope) async throws {
+        try AccessPolicy.require(scope.principal, .delete, .knowledge)
+        _ = try IDKind.knowledge.validate(id, field: "id")
+        let now = clock.now()
+        _ = try await store.updateKnowledge(id: id, groupId: scope.groupId) { current in
+            guard current.deletedAt == nil else { throw OneError.notFound("knowledge") }
+            var deleted = current
+            deleted.deletedAt = now
+            deleted.updatedAt = now
+            return (deleted, draft(scope, "knowledge_deleted", target: id, change: .between(current, deleted)))
+        }
+    }
+}

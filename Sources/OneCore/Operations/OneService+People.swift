@@ -1,0 +1,139 @@
+/// What a client sends to invite someone into a group.
+public struct NewPerson: Codable, Sendable {
+    public var email: String?
+    public var name: String?
+    public var username: String?
+    public var bio: String?
+    public var avatar: String?
+    public var role: String?
+    public var permissions: [String]?
+
+    public init(
+        email: String? = nil, name: String? = nil, username: String? = nil, bio: String? = nil,
+        avatar: String? = nil, role: String? = nil, permissions: [String]? = nil
+    ) {
+        self.email = email
+        self.name = name
+        self.username = username
+        self.bio = bio
+        self.avatar = avatar
+        self.role = role
+        self.permissions = permissions
+    }
+}
+
+/// What a client sends to change a person: their profile, or their role and permissions here.
+public struct PersonPatch: Codable, Sendable {
+    public var name: String?
+    public var username: String?
+    public var bio: String?
+    public var avatar: String?
+    public var role: String?
+    public var permissions: [String]?
+
+    public init(
+        name: String? = nil, username: String? = nil, bio: String? = nil, avatar: String? = nil,
+        role: String? = nil, permissions: [String]? = nil
+    ) {
+        self.name = name
+        self.username = username
+        self.bio = bio
+        self.avatar = avatar
+        self.role = role
+        self.permissions = permissions
+    }
+}
+
+extension OneService {
+    /// Invites a person into the scope's group with a role no higher than the inviter's.
+    public func invitePerson(_ input: NewPerson, in scope: Scope) async throws -> Person {
+        try AccessPolicy.require(scope.principal, .create, .people)
+        let email = try Validate.email(input.email)
+        let name = try Validate.text(input.name ?? String(email.prefix { $0 != "@" }), field: "name", maxLength: 200)
+        let role = try input.role.map { value throws(OneError) in try Role.parse(value, field: "role") } ?? .groupUser
+        try requireGrantable(role, by: scope.principal)
+        let now = clock.now()
+        let person = Person(
+            id: ids.make(.person), groupId: scope.groupId, email: email, name: name,
+            username: try Validate.optionalText(input.username, field: "username", maxLength: 100),
+            bio: try Validate.optionalText(input.bio, field: "bio", maxLength: 5_000),
+            avatar: try Validate.optionalText(input.avatar, field: "avatar", maxLength: 2_000), role: role,
+            permissions: try PermissionSet.validate(input.permissions ?? [], field: "permissions"),
+            createdAt: now, updatedAt: now)
+        let event = draft(
+            scope, "user_invited_to_group", target: person.id,
+            change: Change(after: ["email": .string(email), "role": .string(role.rawValue)]))
+        return try await store.invitePerson(PersonInvite(person: person, membershipId: ids.make(.membership)), event: event)
+    }
+
+    /// A member of the scope's group. Customers may read only themselves.
+    public func person(id: String, in scope: Scope) async throws -> Person {
+        try AccessPolicy.require(scope.principal, .read, .people)
+        _ = try IDKind.person.validate(id, field: "id")
+        if scope.principal.role == .customer, id != scope.principal.actorId { throw OneError.notFound("person") }
+        guard let person = try await store.person(id: id, groupId: scope.groupId) else { throw OneError.notFound("person") }
+        return person
+    }
+
+    public func people(in scope: Scope, page: PageRequest) async throws -> Page<Person> {
+        try AccessPolicy.require(scope.principal, .read, .people)
+        if scope.principal.role == .customer {
+            let me = try await store.person(id: scope.principal.actorId, groupId: scope.groupId)
+            return Page(items: me.map { [$0] } ?? [], hasMore: false, nextAfter: nil)
+        }
+        return try await store.people(groupId: scope.groupId, page: page)
+    }
+
+    public func updatePerson(id: String, _ patch: PersonPatch, in scope: Scope) async throws -> Person {
+        try AccessPolicy.require(scope.principal, .update, .people)
+        _ = try IDKind.person.validate(id, field: "id")
+        let role = try patch.role.map { value throws(OneError) in try Role.parse(value, field: "role") }
+        if let role { try requireGrantable(role, by: scope.principal) }
+        let permissions = try patch.permissions.map { value throws(OneError) in
+            try PermissionSet.validate(value, field: "permissions")
+        }
+        let name = try Validate.optionalText(patch.name, field: "name", maxLength: 200)
+        let username = try Validate.optionalText(patch.username, field: "username", maxLength: 100)
+        let bio = try Validate.optionalText(patch.bio, field: "bio", maxLength: 5_000)
+        let avatar = try Validate.optionalText(patch.avatar, field: "avatar", maxLength: 2_000)
+        let principal = scope.principal
+        let now = clock.now()
+        return try await store.updatePerson(id: id, groupId: scope.groupId) { current in
+            guard current.role <= principal.role else {
+                throw OneError.forbidden("a \(principal.role.rawValue) cannot change a \(current.role.rawValue)")
+            }
+            var updated = current
+            updated.role = role ?? current.role
+            updated.permissions = permissions ?? current.permissions
+            updated.name = name ?? current.name
+            updated.username = username ?? current.username
+            updated.bio = bio ?? current.bio
+            updated.avatar = avatar ?? current.avatar
+            updated.updatedAt = now
+            return (updated, draft(scope, "person_updated", target: id, change: .between(current, updated)))
+        }
+    }
+
+    /// Ends a person's membership in the scope's group; the person and their other memberships stay.
+    public func removePerson(id: String, in scope: Scope) async throws {
+        try AccessPolicy.require(scope.principal, .delete, .people)
+        let person = try await self.person(id: id, in: scope)
+        guard person.role <= scope.principal.role else {
+            throw OneError.forbidden("a \(scope.principal.role.rawValue) cannot remove a \(person.role.rawValue)")
+        }
+        let change = Change(before: ["role": .string(person.role.rawValue)])
+        try await store.removePerson(id: id, groupId: scope.groupId, event: draft(scope, "user_removed_from_group", target: id, change: change))
+    }
+
+    /// The person's memberships in the groups the caller can reach.
+    public func memberships(ofPerson id: String, in scope: Scope) async throws -> [Membership] {
+        _ = try await person(id: id, in: scope)
+        return try await store.memberships(personId: id, among: try await reachableGroupIds(scope.principal))
+    }
+
+    private func requireGrantable(_ role: Role, by principal: Principal) throws(OneError) {
+        guard role <= principal.role else {
+            throw OneError.forbidden("a \(principal.role.rawValue) cannot grant the role \(role.rawValue)")
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/// What a client sends to create a thing.
+public struct NewThing: Codable, Sendable {
+    public var type: String?
+    public var name: String?
+    public var properties: JSONValue?
+    public var status: String?
+
+    public init(type: String? = nil, name: String? = nil, properties: JSONValue? = nil, status: String? = nil) {
+        self.type = type
+        self.name = name
+        self.properties = properties
+        self.status = status
+    }
+}
+
+/// What a client sends to change a thing. `properties` is a JSON merge patch (RFC 7396):
+/// members merge, `null` removes one.
+public struct ThingPatch: Codable, Sendable {
+    public var type: String?
+    public var name: String?
+    public var properties: JSONValue?
+    public var status: String?
+
+    public init(type: String? = nil, name: String? = nil, properties: JSONValue? = nil, status: String? = nil) {
+        self.type = type
+        self.name = name
+        self.properties = properties
+        self.status = status
+    }
+}
+
+extension OneService {
+    public func createThing(_ input: NewThing, in scope: Scope) async throws -> Thing {
+        try AccessPolicy.require(scope.principal, .create, .things)
+        let type = try Validate.text(input.type, field: "type", maxLength: 100)
+        try ontology.checkThingType(type)
+        let name = try Validate.text(input.name, field: "name")
+        let properties = try Validate.object(input.properties, field: "properties")
+        let status = input.status ?? "active"
+        try ontology.checkThingStatus(status)
+        let now = clock.now()
+        let thing = Thing(
+            id: ids.make(.thing), groupId: scope.groupId, type: type, name: name, properties: properties,
+            status: status, createdBy: scope.principal.actorId, createdAt: now, updatedAt: now)
+        return try await store.createThing(thing, event: draft(scope, "thing_created", target: thing.id, change: .created(thing)))
+    }
+
+    public func thing(id: String, in scope: Scope) async throws -> Thing {
+        try AccessPolicy.require(scope.principal, .read, .things)
+        return try await existingThing(id, in: scope)
+    }
+
+    public func things(_ query: ThingQuery, in scope: Scope, page: PageRequest) async throws -> Page<Thing> {
+        try AccessPolicy.require(scope.principal, .read, .things)
+        var query = query
+        query.groupId = scope.groupId
+        if let type = query.type { try ontology.check(type, in: ontology.thingTypes, field: "type") }
+        if let status = query.status { try ontology.checkThingStatus(status) }
+        return try await store.things(query, page: page)
+    }
+
+    public func updateThing(id: String, _ patch: ThingPatch, in scope: Scope) async throws -> Thing {
+        try AccessPolicy.require(scope.principal, .update, .things)
+        _ = try IDKind.thing.validate(id, field: "id")
+        let type = try Validate.optionalText(patch.type, field: "type", maxLength: 100)
+        if let type { try ontology.checkThingType(type) }
+        let name = try Validate.optionalText(patch.name, field: "name")
+        if let properties = patch.properties, properties.objectValue == nil {
+            throw OneError.validation("properties", "properties must be a JSON object, not \(properties.typeName)")
+        }
+        if let status = patch.status { try ontology.checkThingStatus(status) }
+        let principal = scope.principal
+        let now = clock.now()
+        return try await store.updateThing(id: id, groupId: scope.groupId) { current in
+            try AccessPolicy.requireOwnership(principal, of: current.createdBy)
+            var updated = current
+            updated.type = type ?? current.type
+            updated.name = name ?? current.name
+            if let properties = patch.properties { updated.properties = current.properties.merging(properties) }
+            updated.status = patch.status ?? current.status
+            updated.updatedAt = now
+            return (updated, draft(scope, "thing_updated", target: id, change: .between(current, updated)))
+        }
+    }
+
+    /// Archives a thing: status `archived`, `deletedAt` set, gone from default lists, kept for the record.
+    public func archiveThing(id: String, in scope: Scope) async throws -> Thing {
+        try AccessPolicy.require(scope.principal, .delete, .things)
+        _ = try IDKind.thing.validate(id, field: "id")
+        let principal = scope.principal
+        let now = clock.now()
+        return try await store.updateThing(id: id, groupId: scope.groupId) { current in
+            try AccessPolicy.requireOwnership(principal, of: current.createdBy)
+            guard current.deletedAt == nil else { throw OneError.conflict("this thing is already archived") }
+            var archived = current
+            archived.status = "archived"
+            archived.deletedAt = now
+            archived.updatedAt = now
+            return (archived, draft(scope, "thing_archived", target: id, change: .between(current, archived)))
+        }
+    }
+
+    /// Connections with the thing at either end.
+    public func connections(ofThing id: String, in scope: Scope, page: PageRequest) async throws -> Page<Connection> {
+        try AccessPolicy.require(scope.principal, .read, .connections)
+        _ = try await existingThing(id, in: scope)
+        return try await store.connections(ConnectionQuery(groupId: scope.groupId, touching: id), page: page)
+    }
+
+    /// The thing's history: the events that target it, newest first.
+    public func events(ofThing id: String, in scope: Scope, page: PageRequest) async throws -> Page<Event> {
+        try AccessPolicy.require(scope.principal, .read, .events)
+        _ = try await existingThing(id, in: scope)
+        return try await store.events(EventQuery(groupId: scope.groupId, targetId: id, newestFirst: true), page: page)
+    }
+
+    func existingThing(_ id: String, in scope: Scope, field: String = "id") async throws -> Thing {
+        _ = try IDKind.thing.validate(id, field: field)
+        guard let thing = try await store.thing(id: id, groupId: scope.groupId) else {
+            throw OneError(.notFound, "thing not found", field: field == "id" ? nil : field)
+        }
+        return thing
+    }
+}
