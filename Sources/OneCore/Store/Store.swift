@@ -52,7 +52,7 @@ public protocol GroupStore: Sendable {
     /// Inserts a group; its parent must exist and accept writes, its slug must be free.
     func createGroup(_ group: Group, event: EventDraft) async throws -> Group
     /// Rewrites a group; a new parent must exist and must not be the group or below it.
-    func updateGroup(id: String, _ body: Update<Group>) async throws -> Group
+    func updateGroup(id: String, _ body: @escaping Update<Group>) async throws -> Group
 }
 
 public protocol PersonStore: Sendable {
@@ -62,7 +62,7 @@ public protocol PersonStore: Sendable {
     /// Adds a membership in `invite.groupId`, creating the person when the email is new.
     /// Conflict when they are a member already; counts against the `people` quota.
     func invitePerson(_ invite: PersonInvite, event: EventDraft) async throws -> Person
-    func updatePerson(id: String, groupId: String, _ body: Update<Person>) async throws -> Person
+    func updatePerson(id: String, groupId: String, _ body: @escaping Update<Person>) async throws -> Person
     /// Ends a person's membership in `groupId`.
     func removePerson(id: String, groupId: String, event: EventDraft) async throws
     /// A person's memberships, only in `among` groups when given.
@@ -84,7 +84,7 @@ public protocol ThingStore: Sendable {
     func thing(id: String, groupId: String) async throws -> Thing?
     func things(_ query: ThingQuery, page: PageRequest) async throws -> Page<Thing>
     func createThing(_ thing: Thing, event: EventDraft) async throws -> Thing
-    func updateThing(id: String, groupId: String, _ body: Update<Thing>) async throws -> Thing
+    func updateThing(id: String, groupId: String, _ body: @escaping Update<Thing>) async throws -> Thing
 }
 
 /// Filters for listing things, newest first. Archived things are left out unless asked for.
@@ -109,7 +109,7 @@ public protocol ConnectionStore: Sendable {
     /// Inserts a connection; both ends must be live things of its group and no live connection
     /// may have the same ends and type.
     func createConnection(_ connection: Connection, event: EventDraft) async throws -> Connection
-    func updateConnection(id: String, groupId: String, _ body: Update<Connection>) async throws -> Connection
+    func updateConnection(id: String, groupId: String, _ body: @escaping Update<Connection>) async throws -> Connection
 }
 
 /// Filters for listing live connections, newest first.
@@ -167,7 +167,7 @@ public protocol KnowledgeStore: Sendable {
     func knowledge(id: String, groupId: String) async throws -> Knowledge?
     func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge>
     func createKnowledge(_ knowledge: Knowledge, event: EventDraft) async throws -> Knowledge
-    func updateKnowledge(id: String, groupId: String, _ body: Update<Knowledge>) async throws -> Knowledge
+    func updateKnowledge(id: String, groupId: String, _ body: @escaping Update<Knowledge>) async throws -> Knowledge
 }
 
 /// Filters for listing live knowledge, newest first.
@@ -194,7 +194,7 @@ public protocol APIKeyStore: Sendable {
     func apiKey(id: String) async throws -> APIKey?
     func apiKeys(groupId: String, page: PageRequest) async throws -> Page<APIKey>
     func createAPIKey(_ key: APIKey, hash: String, event: EventDraft) async throws -> APIKey
-    func updateAPIKey(id: String, groupId: String, _ body: Update<APIKey>) async throws -> APIKey
+    func updateAPIKey(id: String, groupId: String, _ body: @escaping Update<APIKey>) async throws -> APIKey
     /// Records that a key was used; callers throttle this, it is not a per-request write.
     func touchAPIKey(id: String, at time: Timestamp) async throws
 }

@@ -1,0 +1,86 @@
+import GRDB
+import OneCore
+
+extension Connection {
+    init(row: Row) throws {
+        self.init(
+            id: row["id"], groupId: row["groupId"], fromId: row["fromId"], toId: row["toId"], type: row["type"],
+            metadata: try JSONValue(column: row["metadata"]), strength: row["strength"], validFrom: row["validFrom"],
+            validTo: row["validTo"], createdBy: row["createdBy"], createdAt: row["createdAt"],
+            updatedAt: row["updatedAt"], deletedAt: row["deletedAt"])
+    }
+}
+
+extension SQLiteStore {
+    public func connection(id: String, groupId: String) async throws -> Connection? {
+        try read { db in try connection(id: id, groupId: groupId, db) }
+    }
+
+    func connection(id: String, groupId: String, _ db: Database) throws -> Connection? {
+        try fetchRow(db, "SELECT * FROM connections WHERE id = ? AND groupId = ?", [id, groupId]).map(Connection.init(row:))
+    }
+
+    public func connections(_ query: ConnectionQuery, page: PageRequest) async throws -> Page<Connection> {
+        try read { db in
+            var conditions = ["groupId = ?", "deletedAt IS NULL"]
+            var arguments: StatementArguments = [query.groupId]
+            for (column, value) in [("fromId", query.fromId), ("toId", query.toId), ("type", query.type)] {
+                guard let value else { continue }
+                conditions.append("\(column) = ?")
+                _ = arguments.append(contentsOf: [value])
+            }
+            if let touching = query.touching {
+                conditions.append("(fromId = ? OR toId = ?)")
+                _ = arguments.append(contentsOf: [touching, touching])
+            }
+            return try fetchPage(
+                db, from: "connections", where: conditions, arguments, page: page, decode: Connection.init(row:),
+                cursor: \.id)
+        }
+    }
+
+    public func createConnection(_ connection: Connection, event: EventDraft) async throws -> Connection {
+        try await write { db in
+            try self.admit(connection.groupId, adding: .connections, db)
+            for (field, id) in [("fromId", connection.fromId), ("toId", connection.toId)] {
+                guard let end = try self.thing(id: id, groupId: connection.groupId, db), end.deletedAt == nil else {
+                    throw OneError(.notFound, "\(field) does not name a thing in this group", field: field)
+                }
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO connections (id, groupId, fromId, toId, type, metadata, strength, validFrom, validTo,
+                        createdBy, createdAt, updatedAt, deletedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                connection.id, connection.groupId, connection.fromId, connection.toId, connection.type,
+                connection.metadata.jsonText(), connection.strength, connection.validFrom, connection.validTo,
+                connection.createdBy, connection.createdAt, connection.updatedAt, connection.deletedAt,
+            ])
+            _ = try self.append(event, db)
+            return connection
+        }
+    }
+
+    public func updateConnection(id: String, groupId: String, _ body: @escaping Update<Connection>) async throws -> Connection {
+        try await write { db in
+            guard let current = try self.connection(id: id, groupId: groupId, db) else {
+                throw OneError.notFound("connection")
+            }
+            try self.admit(groupId, adding: nil, db)
+            let (updated, event) = try body(current)
+            try db.cachedStatement(
+                sql: """
+                    UPDATE connections SET type = ?, metadata = ?, strength = ?, validFrom = ?, validTo = ?,
+                        updatedAt = ?, deletedAt = ? WHERE id = ? AND groupId = ?
+                    """
+            ).execute(arguments: [
+                updated.type, updated.metadata.jsonText(), updated.strength, updated.validFrom, updated.validTo,
+                updated.updatedAt, updated.deletedAt, id, groupId,
+            ])
+            _ = try self.append(event, db)
+            return updated
+        }
+    }
+}

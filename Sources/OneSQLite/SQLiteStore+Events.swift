@@ -1,0 +1,52 @@
+import GRDB
+import OneCore
+
+extension Event {
+    init(row: Row) throws {
+        let change: String? = row["change"]
+        self.init(
+            id: row["id"], groupId: row["groupId"], sequence: row["sequence"], type: row["type"],
+            actorId: row["actorId"], targetId: row["targetId"], timestamp: row["timestamp"],
+            metadata: try JSONValue(column: row["metadata"]),
+            change: try change.map { try JSONDecoding.decode(Change.self, $0) })
+    }
+}
+
+extension SQLiteStore {
+    public func event(id: String, groupId: String) async throws -> Event? {
+        try read { db in
+            try fetchRow(db, "SELECT * FROM events WHERE id = ? AND groupId = ?", [id, groupId]).map(Event.init(row:))
+        }
+    }
+
+    public func events(_ query: EventQuery, page: PageRequest) async throws -> Page<Event> {
+        try read { db in
+            var conditions = ["groupId = ?"]
+            var arguments: StatementArguments = [query.groupId]
+            for (column, value) in [("type", query.type), ("actorId", query.actorId), ("targetId", query.targetId)] {
+                guard let value else { continue }
+                conditions.append("\(column) = ?")
+                _ = arguments.append(contentsOf: [value])
+            }
+            if let since = query.since {
+                conditions.append("timestamp >= ?")
+                _ = arguments.append(contentsOf: [since])
+            }
+            if let until = query.until {
+                conditions.append("timestamp <= ?")
+                _ = arguments.append(contentsOf: [until])
+            }
+            return try fetchPage(
+                db, from: "events", where: conditions, arguments, key: "sequence", ascending: !query.newestFirst,
+                page: page, after: page.after.flatMap(Int64.init), decode: Event.init(row:),
+                cursor: { String($0.sequence) })
+        }
+    }
+
+    public func appendEvent(_ draft: EventDraft) async throws -> Event {
+        try await write { db in
+            try self.admit(draft.groupId, adding: nil, db)
+            return try self.append(draft, db)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, as named migrations applied in order and never edited once shipped.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: ontology") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE groups (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        slug TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        parentGroupId TEXT REFERENCES groups(id),
+                        description TEXT,
+                        metadata TEXT NOT NULL,
+                        settings TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX groups_by_parent ON groups(parentGroupId, id);
+
+                    CREATE TABLE persons (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        email TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        username TEXT,
+                        bio TEXT,
+                        avatar TEXT,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE memberships (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        personId TEXT NOT NULL REFERENCES persons(id),
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        role TEXT NOT NULL,
+                        permissions TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL,
+                        UNIQUE (groupId, personId)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX memberships_by_person ON memberships(personId);
+
+                    CREATE TABLE things (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        type TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        properties TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        createdBy TEXT,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL,
+                        deletedAt INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX things_by_group ON things(groupId, id);
+                    CREATE INDEX things_by_group_type ON things(groupId, type, id);
+                    CREATE INDEX things_by_group_status ON things(groupId, status, id);
+
+                    CREATE TABLE connections (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        fromId TEXT NOT NULL REFERENCES things(id),
+                        toId TEXT NOT NULL REFERENCES things(id),
+                        type TEXT NOT NULL,
+                        metadata TEXT NOT NULL,
+                        strength REAL,
+                        validFrom INTEGER,
+                        validTo INTEGER,
+                        createdBy TEXT,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL,
+                        deletedAt INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX connections_unique_live ON connections(groupId, fromId, toId, type)
+                        WHERE deletedAt IS NULL;
+                    CREATE INDEX connections_by_group ON connections(groupId, id);
+                    CREATE INDEX connections_by_from ON connections(groupId, fromId, id);
+                    CREATE INDEX connections_by_to ON connections(groupId, toId, id);
+
+                    CREATE TABLE events (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        groupId TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        actorId TEXT,
+                        targetId TEXT,
+                        timestamp INTEGER NOT NULL,
+                        metadata TEXT NOT NULL,
+                        change TEXT
+                    );
+                    CREATE INDEX events_by_group ON events(groupId, sequence);
+                    CREATE INDEX events_by_group_type ON events(groupId, type, sequence);
+                    CREATE INDEX events_by_group_actor ON events(groupId, actorId, sequence);
+                    CREATE INDEX events_by_group_target ON events(groupId, targetId, sequence);
+
+                    CREATE TABLE knowledge (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        type TEXT NOT NULL,
+                        text TEXT,
+                        labels TEXT NOT NULL,
+                        metadata TEXT NOT NULL,
+                        sourceThingId TEXT REFERENCES things(id),
+                        sourceField TEXT,
+                        createdBy TEXT,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL,
+                        deletedAt INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX knowledge_by_group ON knowledge(groupId, id);
+                    CREATE INDEX knowledge_by_group_type ON knowledge(groupId, type, id);
+
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        hash TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        permissions TEXT NOT NULL,
+                        personId TEXT REFERENCES persons(id),
+                        rateLimitRequests INTEGER NOT NULL,
+                        rateLimitBurst INTEGER NOT NULL,
+                        prefix TEXT NOT NULL,
+                        expiresAt INTEGER,
+                        createdAt INTEGER NOT NULL,
+                        lastUsedAt INTEGER,
+                        status TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX api_keys_by_group ON api_keys(groupId, id);
+                    """)
+        }
+        return migrator
+    }
+}
