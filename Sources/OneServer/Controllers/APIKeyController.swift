@@ -1,0 +1,40 @@
+import Hummingbird
+import OneCore
+
+/// `/api/keys`: API keys of a group. The secret appears once, in the answer to POST.
+struct APIKeyController {
+    let service: OneService
+
+    /// The answer to POST: the key's record with its secret and, as backend-plan.md names it, `apiKeyId`.
+    struct Created: Encodable, Sendable {
+        let record: APIKey
+        let key: String
+
+        func encode(to encoder: any Encoder) throws {
+            try record.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(key, forKey: .key)
+            try container.encode(record.id, forKey: .apiKeyId)
+        }
+
+        enum Keys: String, CodingKey { case key, apiKeyId }
+    }
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post { request, context in
+            var request = request
+            let input = try await request.decodeBody(NewAPIKey.self, context: context)
+            let issued = try await service.createAPIKey(input, in: try await context.scope(service, request))
+            return JSON(Created(record: issued.key, key: issued.secret), status: .created)
+        }
+        routes.get { request, context in
+            let query = try ListQuery(request, keyedBy: .apiKey)
+            return JSON(ListResponse(try await service.apiKeys(in: try await context.scope(service, request), page: query.page)))
+        }
+        routes.delete(":id") { request, context in
+            JSON(try await service.revokeAPIKey(id: try context.id, in: try await context.scope(service, request)))
+        }
+        return routes
+    }
+}

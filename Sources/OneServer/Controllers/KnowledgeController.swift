@@ -1,0 +1,33 @@
+import Hummingbird
+import OneCore
+
+/// `/api/knowledge`: labels, documents and chunks. Embedding and search come with the AI issue.
+struct KnowledgeController {
+    let service: OneService
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get { request, context in
+            let query = try ListQuery(request, keyedBy: .knowledge)
+            let filter = KnowledgeQuery(
+                groupId: "", type: try query.text("type"), label: try query.text("label"),
+                sourceThingId: try query.id("sourceThingId", .thing))
+            let scope = try await context.scope(service, request)
+            return JSON(ListResponse(try await service.knowledge(filter, in: scope, page: query.page)))
+        }
+        routes.post { request, context in
+            var request = request
+            let input = try await request.decodeBody(NewKnowledge.self, context: context)
+            return JSON(try await service.createKnowledge(input, in: try await context.scope(service, request)), status: .created)
+        }
+        routes.get(":id") { request, context in
+            JSON(try await service.knowledge(id: try context.id, in: try await context.scope(service, request)))
+        }
+        routes.delete(":id") { request, context in
+            let id = try context.id
+            try await service.deleteKnowledge(id: id, in: try await context.scope(service, request))
+            return JSON(Deleted(id))
+        }
+        return routes
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import OneCore
+
+/// A JSON request body that names its fields, so unknown ones are refused instead of ignored
+/// (a misspelt field silently dropped is a bug the client never sees).
+protocol RequestBody: Decodable {
+    static var fields: Set<String> { get }
+}
+
+extension Request {
+    /// Decodes a JSON object body of type `T`: 413 past the size limit, 400 for malformed JSON,
+    /// a non-object, an unknown field, or a field of the wrong type (naming the field).
+    mutating func decodeBody<T: RequestBody>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        let buffer = try await collectBody(upTo: context.maxUploadSize)
+        let data = Data(buffer.readableBytesView)
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw OneError(.invalidJSON, data.isEmpty ? "request body is required: send a JSON object" : "request body is not valid JSON")
+        }
+        guard let object = value.objectValue else {
+            throw OneError(.invalidJSON, "request body must be a JSON object, not \(value.typeName)")
+        }
+        if let unknown = object.keys.sorted().first(where: { !T.fields.contains($0) }) {
+            let allowed = T.fields.sorted().joined(separator: ", ")
+            throw OneError.validation(unknown, "unknown field '\(unknown)'; allowed fields: \(allowed)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw Self.describe(error)
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> OneError {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            return .validation(field, "\(field) must be \(describe(type))")
+        case .valueNotFound(let type, let context):
+            let field = path(context.codingPath)
+            return .validation(field, "\(field) must be \(describe(type)), not null")
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return .validation(field, "\(field) is required")
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            return .validation(field, "\(field) has an invalid value")
+        @unknown default:
+            return OneError(.invalidJSON, "request body could not be read")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "a boolean"
+        case is [String].Type: "an array of strings"
+        default: "of a different type"
+        }
+    }
+}
+
+extension NewThing: RequestBody { static let fields: Set<String> = ["type", "name", "properties", "status"] }
+extension ThingPatch: RequestBody { static let fields: Set<String> = ["type", "name", "properties", "status"] }
+extension NewGroup: RequestBody {
+    static let fields: Set<String> = ["name", "slug", "type", "parentGroupId", "description", "metadata", "settings"]
+}
+extension GroupPatch: RequestBody {
+    static let fields: Set<String> = [
+        "name", "slug", "type", "parentGroupId", "description", "metadata", "settings", "status",
+    ]
+}
+extension NewPerson: RequestBody {
+    static let fields: Set<String> = ["email", "name", "username", "bio", "avatar", "role", "permissions"]
+}
+extension PersonPatch: RequestBody {
+    static let fields: Set<String> = ["name", "username", "bio", "avatar", "role", "permissions"]
+}
+extension NewConnection: RequestBody {
+    static let fields: Set<String> = ["fromId", "toId", "type", "metadata", "strength", "validFrom", "validTo"]
+}
+extension NewEvent: RequestBody { static let fields: Set<String> = ["type", "targetId", "metadata"] }
+extension NewKnowledge: RequestBody {
+    static let fields: Set<String> = ["type", "text", "labels", "metadata", "sourceThingId", "sourceField"]
+}
+extension NewAPIKey: RequestBody {
+    static let fields: Set<String> = ["name", "role", "permissions", "personId", "expiresAt", "rateLimit"]
+}

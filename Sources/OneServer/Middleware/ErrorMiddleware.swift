@@ -1,0 +1,71 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import Logging
+import OneCore
+
+/// Turns every error into DESIGN.md's error shape, `{"error": …, "code": …}`, in one place.
+/// Unexpected errors become a 500 that says nothing of internals; the log keeps the detail.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as OneError {
+            return ErrorBody(error).response(status: error.httpStatus)
+        } catch let error as any HTTPResponseError {
+            let status = error.status
+            let code: OneError.Code = switch status {
+            case .notFound: .notFound
+            case .contentTooLarge: .payloadTooLarge
+            case .methodNotAllowed: .validation
+            case .unauthorized: .unauthenticated
+            default: status.code < 500 ? .validation : .internal
+            }
+            let message = status == .contentTooLarge
+                ? "request body is larger than the \(AppConfiguration.defaultMaxBodySize) byte limit"
+                : status == .notFound ? "no such route: \(request.method) \(request.uri.path)" : status.reasonPhrase
+            return ErrorBody(OneError(code, message)).response(status: status)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return ErrorBody(OneError(.internal, "internal server error")).response(status: .internalServerError)
+        }
+    }
+}
+
+/// The JSON body of an error response.
+struct ErrorBody: Encodable {
+    let error: String
+    let code: String
+    let field: String?
+
+    init(_ error: OneError) {
+        self.error = error.message
+        self.code = error.code.rawValue
+        self.field = error.field
+    }
+
+    func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let data = (try? JSONEncoder().encode(self)) ?? Data(#"{"error":"internal server error","code":"INTERNAL"}"#.utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension OneError {
+    /// The one mapping of domain error codes to HTTP statuses.
+    var httpStatus: HTTPResponse.Status {
+        switch code {
+        case .validation, .invalidJSON, .invalidID, .invalidCursor: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden, .quotaExceeded: .forbidden
+        case .notFound: .notFound
+        case .conflict, .groupArchived, .alreadyInitialized: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        default: .internalServerError
+        }
+    }
+
+}

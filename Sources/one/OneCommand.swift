@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import OneCore
+
+/// `one`: the ONE backend. Thin: each subcommand reads its options, opens the store and calls
+/// the same domain operations the HTTP API uses.
+@main
+struct OneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "one",
+        abstract: "ONE: a multi-tenant backend for the 6-dimension ontology, on an embedded SQLite store.",
+        subcommands: [Serve.self, Init.self, Keys.self],
+        defaultSubcommand: nil
+    )
+
+    /// Runs the command line. Usage errors print one line and exit 2; failures of the command
+    /// itself print their message and exit 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as OneError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data("error: \(message) (see 'one --help')\n".utf8))
+                Foundation.exit(2)
+            }
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
+        }
+    }
+}
+
+/// Where the embedded store lives; shared by every subcommand that opens it.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Directory of the embedded SQLite store (created if missing).")
+    var dataDirectory: String = "./one-data"
+
+    @Option(name: .customLong("ontology"), help: "Extra ontology: a YAML file or a shipped feature (core, blog, portfolio, shop, courses, community, tokens). Repeatable.")
+    var ontologies: [String] = []
+
+    /// Opens the store and the domain service on it, creating the directory when needed.
+    func openService() throws -> OneService {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let store = try openStore(path: (dataDirectory as NSString).appendingPathComponent("one.sqlite"))
+        return OneService(store: store, ontology: try Ontology.load(extensions: ontologies))
+    }
+}

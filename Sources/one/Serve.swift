@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OneCore
+import OneServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API. On an empty store, first create the platform group and print its owner key once."
+    )
+
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port: Int = 8080
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
+    }
+
+    func run() async throws {
+        let service = try store.openService()
+        do {
+            let result = try await service.bootstrap()
+            print(
+                """
+                ================================================================
+                 ONE initialised a new store in \(store.dataDirectory)
+                 Platform owner API key (shown once, never again; keep it safe):
+
+                   \(result.apiKey)
+
+                 group: \(result.groupId)   person: \(result.personId)
+                ================================================================
+                """)
+        } catch let error as OneError where error.code == .alreadyInitialized {}
+        let configuration = AppConfiguration(host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+        try await buildApplication(configuration, service: service).runService()
+    }
+}
