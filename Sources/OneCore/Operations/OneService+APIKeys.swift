@@ -99,7 +99,7 @@ extension OneService {
         let secret = APIKeySecret.generate()
         let key = APIKey(
             id: ids.make(.apiKey), groupId: groupId, name: name, role: role, permissions: permissions,
-            personId: input.personId ?? caller?.actorId.nilUnless(kind: .person), rateLimit: input.rateLimit ?? .default,
+            personId: input.personId, rateLimit: input.rateLimit ?? .default,
             prefix: APIKeySecret.displayPrefix(secret), expiresAt: input.expiresAt ?? now + Self.defaultKeyLifetime,
             createdAt: now)
         let event = EventDraft(
@@ -143,9 +143,4 @@ extension OneService {
             return (revoked, event)
         }
     }
-}
-
-extension String {
-    /// This ID when it is of `kind`, else `nil`.
-    func nilUnless(kind: IDKind) -> String? { IDKind.of(self) == kind ? self : nil }
 }

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import OneCore
+import Testing
+
+@Suite("Health and the OpenAPI contract")
+struct HealthAndContractTests {
+    @Test("/health answers ok once the store does")
+    func health() async throws {
+        try await TestServer.run { server in
+            let health = try await server.api.get("/health", key: nil).okJSON
+            #expect(health == ["status": "ok"])
+        }
+    }
+
+    /// Every route the router serves, as the OpenAPI document spells it.
+    static let routes: [(String, String)] = [
+        ("get", "/health"), ("get", "/openapi.json"),
+        ("get", "/api/groups"), ("post", "/api/groups"), ("get", "/api/groups/{id}"), ("patch", "/api/groups/{id}"),
+        ("delete", "/api/groups/{id}"), ("get", "/api/groups/{id}/children"),
+        ("get", "/api/people"), ("post", "/api/people"), ("get", "/api/people/{id}"), ("patch", "/api/people/{id}"),
+        ("delete", "/api/people/{id}"), ("get", "/api/people/{id}/groups"),
+        ("get", "/api/things"), ("post", "/api/things"), ("get", "/api/things/{id}"), ("patch", "/api/things/{id}"),
+        ("delete", "/api/things/{id}"), ("get", "/api/things/{id}/connections"), ("get", "/api/things/{id}/events"),
+        ("get", "/api/connections"), ("post", "/api/connections"), ("get", "/api/connections/{id}"),
+        ("delete", "/api/connections/{id}"), ("get", "/api/connections/from/{id}"), ("get", "/api/connections/to/{id}"),
+        ("get", "/api/events"), ("post", "/api/events"), ("get", "/api/events/{id}"), ("get", "/api/events/actor/{id}"),
+        ("get", "/api/events/target/{id}"), ("get", "/api/events/timeline"),
+        ("get", "/api/knowledge"), ("post", "/api/knowledge"), ("get", "/api/knowledge/{id}"), ("delete", "/api/knowledge/{id}"),
+        ("post", "/api/keys"), ("get", "/api/keys"), ("delete", "/api/keys/{id}"),
+    ]
+
+    @Test("/openapi.json is an OpenAPI 3.1 document describing every route the server has")
+    func contract() async throws {
+        try await TestServer.run { server in
+            let document = try await server.api.get("/openapi.json", key: nil).expect(.ok)
+            #expect(document["openapi"]?.stringValue?.hasPrefix("3.1") == true)
+            let paths = try #require(document["paths"]?.objectValue)
+            for (method, path) in Self.routes {
+                #expect(paths[path]?[method] != nil, "\(method.uppercased()) \(path) is missing from the document")
+            }
+            let documented = paths.values.reduce(0) { $0 + ($1.objectValue?.keys.filter { ["get", "post", "patch", "delete"].contains($0) }.count ?? 0) }
+            #expect(documented == Self.routes.count, "the document describes routes the server does not have")
+            // And every documented route exists: an unknown route would answer 404 with code NOT_FOUND
+            // even without a key, while real /api routes answer 401.
+            for (method, path) in Self.routes where path.hasPrefix("/api") {
+                let concrete = path.replacingOccurrences(of: "{id}", with: "thg_00000000000000000000000000")
+                let reply = try await server.api.request(.init(method.uppercased())!, concrete, key: nil, body: method == "get" || method == "delete" ? nil : [:])
+                #expect(reply.status == .unauthorized, "\(method.uppercased()) \(path) → \(reply.status)")
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import HummingbirdTesting
+import NIOCore
+import OneCore
+import OneSQLite
+import OneServer
+import Testing
+
+/// A live server for one test: a fresh SQLite file in a temporary directory, the real
+/// application on a loopback port, and an initialised platform (its owner key and group).
+struct TestServer {
+    let api: API
+    let store: SQLiteStore
+    let service: OneService
+    /// The platform owner's key and group, from bootstrap.
+    let platform: Credentials
+
+    /// Runs `body` against a new server, then removes its files.
+    static func run(
+        ontologyExtensions: [String] = [], _ body: @Sendable (TestServer) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("one-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("one.sqlite").path)
+        let service = OneService(store: store, ontology: try Ontology.load(extensions: ontologyExtensions))
+        let bootstrap = try await service.bootstrap()
+        let app = buildApplication(AppConfiguration(host: "127.0.0.1", port: 0, logLevel: .warning), service: service)
+        try await app.test(.live) { client in
+            let server = TestServer(
+                api: API(client: client), store: store, service: service,
+                platform: Credentials(key: bootstrap.apiKey, groupId: bootstrap.groupId, personId: bootstrap.personId))
+            try await body(server)
+        }
+    }
+
+    /// Creates a group under `parent` (top level when nil) with its own owner-level key.
+    func makeTenant(
+        name: String = "Tenant \(UUID().uuidString.prefix(8))", parent: String? = nil, role: Role = .groupOwner,
+        settings: JSONValue? = nil
+    ) async throws -> Credentials {
+        var body: [String: JSONValue] = ["name": .string(name), "type": "business"]
+        if let parent { body["parentGroupId"] = .string(parent) }
+        if let settings { body["settings"] = settings }
+        let group = try await api.post("/api/groups", key: platform.key, body: .object(body)).expect(.created)
+        let groupId = try #require(group["_id"]?.stringValue)
+        return try await makeKey(in: groupId, role: role)
+    }
+
+    /// A key with `role` in `groupId`, minted by the platform owner.
+    func makeKey(in groupId: String, role: Role, permissions: [String]? = nil, extra: [String: JSONValue] = [:]) async throws -> Credentials {
+        var body: [String: JSONValue] = ["name": "test key", "role": .string(role.rawValue)]
+        if let permissions { body["permissions"] = .array(permissions.map(JSONValue.string)) }
+        body.merge(extra) { $1 }
+        let created = try await api.post("/api/keys", key: platform.key, group: groupId, body: .object(body)).expect(.created)
+        return Credentials(
+            key: try #require(created["key"]?.stringValue), groupId: groupId, personId: created["personId"]?.stringValue,
+            keyId: created["_id"]?.stringValue)
+    }
+
+    /// Creates a thing and returns its ID.
+    @discardableResult
+    func makeThing(_ credentials: Credentials, type: String = "course", name: String = "A course", properties: JSONValue = [:]) async throws -> String {
+        let thing = try await api.post(
+            "/api/things", key: credentials.key, group: credentials.groupId,
+            body: ["type": .string(type), "name": .string(name), "properties": properties]
+        ).expect(.created)
+        return try #require(thing["_id"]?.stringValue)
+    }
+
+    /// The newest event sequence in a group: every write appends one, so an unchanged value
+    /// after a refused request shows nothing was written there.
+    func lastSequence(in groupId: String) async throws -> Int64 {
+        try await store.events(EventQuery(groupId: groupId, newestFirst: true), page: PageRequest(limit: 1)).items.first?.sequence ?? 0
+    }
+
+    /// Runs `body` (a request expected to fail) and checks it left the group's data as it was.
+    func expectUnchanged(_ groupId: String, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let before = try await lastSequence(in: groupId)
+        let thingsBefore = try await store.things(ThingQuery(groupId: groupId), page: PageRequest(limit: 100)).items
+        try await body()
+        #expect(try await lastSequence(in: groupId) == before, "a refused request wrote an event", sourceLocation: sourceLocation)
+        let thingsAfter = try await store.things(ThingQuery(groupId: groupId), page: PageRequest(limit: 100)).items
+        #expect(thingsAfter == thingsBefore, "a refused request changed things", sourceLocation: sourceLocation)
+    }
+}
+
+/// An API key and the group it acts in.
+struct Credentials: Sendable {
+    let key: String
+    let groupId: String
+    var personId: String? = nil
+    var keyId: String? = nil
+}
