@@ -27,7 +27,7 @@ struct Keys: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let limit = rateLimit.map { RateLimit(requests: $0, burst: max(1, $0 / 10)) }
+            let limit = rateLimit.map { RateLimit(requests: $0, burst: min(100_000, max(1, $0 / 10))) }
             let issued = try await store.openService().createAPIKeyAsOperator(
                 NewAPIKey(name: name, role: role, rateLimit: limit), groupId: group)
             if json {

@@ -84,8 +84,8 @@ extension OneService {
             throw OneError.validation("expiresAt", "expiresAt must be in the future")
         }
         if let limit = input.rateLimit {
-            guard (1...1_000_000).contains(limit.requests) else {
-                throw OneError.validation("rateLimit.requests", "rateLimit.requests must be between 1 and 1000000 per minute")
+            guard (1...100_000_000).contains(limit.requests) else {
+                throw OneError.validation("rateLimit.requests", "rateLimit.requests must be between 1 and 100000000 per minute")
             }
             guard (1...100_000).contains(limit.burst) else {
                 throw OneError.validation("rateLimit.burst", "rateLimit.burst must be between 1 and 100000")

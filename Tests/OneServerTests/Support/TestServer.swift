@@ -52,7 +52,10 @@ struct TestServer {
 
     /// A key with `role` in `groupId`, minted by the platform owner.
     func makeKey(in groupId: String, role: Role, permissions: [String]? = nil, extra: [String: JSONValue] = [:]) async throws -> Credentials {
-        var body: [String: JSONValue] = ["name": "test key", "role": .string(role.rawValue)]
+        // Generous by default so tests that make hundreds of requests are not throttled.
+        var body: [String: JSONValue] = [
+            "name": "test key", "role": .string(role.rawValue), "rateLimit": ["requests": 1_000_000, "burst": 100_000],
+        ]
         if let permissions { body["permissions"] = .array(permissions.map(JSONValue.string)) }
         body.merge(extra) { $1 }
         let created = try await api.post("/api/keys", key: platform.key, group: groupId, body: .object(body)).expect(.created)
