@@ -5,7 +5,7 @@ extension APIKey {
     init(row: Row) throws {
         self.init(
             id: row["id"], groupId: row["groupId"], name: row["name"], role: try Role(column: row["role"]),
-            permissions: try JSONDecoding.decode([String].self, row["permissions"]), personId: row["personId"],
+            permissions: try stringArray(row["permissions"]), personId: row["personId"],
             rateLimit: RateLimit(requests: row["rateLimitRequests"], burst: row["rateLimitBurst"]), prefix: row["prefix"],
             expiresAt: row["expiresAt"], createdAt: row["createdAt"], lastUsedAt: row["lastUsedAt"],
             status: APIKey.Status(rawValue: row["status"]) ?? .revoked)
@@ -72,7 +72,7 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            key.id, key.groupId, hash, key.name, key.role.rawValue, try JSONEncoding.text(key.permissions), key.personId,
+            key.id, key.groupId, hash, key.name, key.role.rawValue, JSONValue(key.permissions).jsonText(), key.personId,
             key.rateLimit.requests, key.rateLimit.burst, key.prefix, key.expiresAt, key.createdAt, key.lastUsedAt,
             key.status.rawValue,
         ])

@@ -8,7 +8,7 @@ extension Event {
             id: row["id"], groupId: row["groupId"], sequence: row["sequence"], type: row["type"],
             actorId: row["actorId"], targetId: row["targetId"], timestamp: row["timestamp"],
             metadata: try JSONValue(column: row["metadata"]),
-            change: try change.map { try JSONDecoding.decode(Change.self, $0) })
+            change: try change.map { Change(json: try JSONValue(jsonText: $0)) })
     }
 }
 

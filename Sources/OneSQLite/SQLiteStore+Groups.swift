@@ -7,7 +7,7 @@ extension Group {
         self.init(
             id: row["id"], slug: row["slug"], name: row["name"], type: row["type"], parentGroupId: row["parentGroupId"],
             description: row["description"], metadata: try JSONValue(column: row["metadata"]),
-            settings: try JSONDecoding.decode(GroupSettings.self, settingsText),
+            settings: try GroupSettings(json: JSONValue(jsonText: settingsText)),
             status: Group.Status(rawValue: row["status"]) ?? .active, createdAt: row["createdAt"], updatedAt: row["updatedAt"])
     }
 }
@@ -98,7 +98,7 @@ extension SQLiteStore {
                     """
             ).execute(arguments: [
                 updated.slug, updated.name, updated.type, updated.parentGroupId, updated.description,
-                updated.metadata.jsonText(), try JSONEncoding.text(updated.settings), updated.status.rawValue,
+                updated.metadata.jsonText(), updated.settings.json.jsonText(), updated.status.rawValue,
                 updated.updatedAt, id,
             ])
             _ = try self.append(event, db)
@@ -114,7 +114,7 @@ extension SQLiteStore {
                 """
         ).execute(arguments: [
             group.id, group.slug, group.name, group.type, group.parentGroupId, group.description,
-            group.metadata.jsonText(), try JSONEncoding.text(group.settings), group.status.rawValue, group.createdAt,
+            group.metadata.jsonText(), group.settings.json.jsonText(), group.status.rawValue, group.createdAt,
             group.updatedAt,
         ])
     }

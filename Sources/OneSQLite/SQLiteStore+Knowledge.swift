@@ -5,7 +5,7 @@ extension Knowledge {
     init(row: Row) throws {
         self.init(
             id: row["id"], groupId: row["groupId"], type: row["type"], text: row["text"],
-            labels: try JSONDecoding.decode([String].self, row["labels"]), metadata: try JSONValue(column: row["metadata"]),
+            labels: try stringArray(row["labels"]), metadata: try JSONValue(column: row["metadata"]),
             sourceThingId: row["sourceThingId"], sourceField: row["sourceField"], createdBy: row["createdBy"],
             createdAt: row["createdAt"], updatedAt: row["updatedAt"], deletedAt: row["deletedAt"])
     }
@@ -49,7 +49,7 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                knowledge.id, knowledge.groupId, knowledge.type, knowledge.text, try JSONEncoding.text(knowledge.labels),
+                knowledge.id, knowledge.groupId, knowledge.type, knowledge.text, JSONValue(knowledge.labels).jsonText(),
                 knowledge.metadata.jsonText(), knowledge.sourceThingId, knowledge.sourceField, knowledge.createdBy,
                 knowledge.createdAt, knowledge.updatedAt, knowledge.deletedAt,
             ])
@@ -69,7 +69,7 @@ extension SQLiteStore {
                     WHERE id = ? AND groupId = ?
                     """
             ).execute(arguments: [
-                updated.type, updated.text, try JSONEncoding.text(updated.labels), updated.metadata.jsonText(),
+                updated.type, updated.text, JSONValue(updated.labels).jsonText(), updated.metadata.jsonText(),
                 updated.updatedAt, updated.deletedAt, id, groupId,
             ])
             _ = try self.append(event, db)

@@ -7,7 +7,7 @@ extension Person {
         self.init(
             id: row["id"], groupId: row["groupId"], email: row["email"], name: row["name"], username: row["username"],
             bio: row["bio"], avatar: row["avatar"], role: try Role(column: row["role"]),
-            permissions: try JSONDecoding.decode([String].self, row["permissions"]), createdAt: row["createdAt"],
+            permissions: try stringArray(row["permissions"]), createdAt: row["createdAt"],
             updatedAt: row["updatedAt"])
     }
 }
@@ -16,7 +16,7 @@ extension Membership {
     init(row: Row) throws {
         self.init(
             id: row["id"], personId: row["personId"], groupId: row["groupId"], role: try Role(column: row["role"]),
-            permissions: try JSONDecoding.decode([String].self, row["permissions"]), createdAt: row["createdAt"],
+            permissions: try stringArray(row["permissions"]), createdAt: row["createdAt"],
             updatedAt: row["updatedAt"])
     }
 }
@@ -87,7 +87,7 @@ extension SQLiteStore {
             try db.cachedStatement(
                 sql: "UPDATE memberships SET role = ?, permissions = ?, updatedAt = ? WHERE personId = ? AND groupId = ?"
             ).execute(arguments: [
-                updated.role.rawValue, try JSONEncoding.text(updated.permissions), updated.updatedAt, id, groupId,
+                updated.role.rawValue, JSONValue(updated.permissions).jsonText(), updated.updatedAt, id, groupId,
             ])
             _ = try self.append(event, db)
             return updated
@@ -137,7 +137,7 @@ extension SQLiteStore {
                 """
         ).execute(arguments: [
             membership.id, membership.personId, membership.groupId, membership.role.rawValue,
-            try JSONEncoding.text(membership.permissions), membership.createdAt, membership.updatedAt,
+            JSONValue(membership.permissions).jsonText(), membership.createdAt, membership.updatedAt,
         ])
     }
 }

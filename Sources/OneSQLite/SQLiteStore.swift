@@ -54,9 +54,11 @@ public final class SQLiteStore: Store {
 
     // MARK: Running statements
 
-    /// Runs `work` synchronously on a reader connection (see the type's notes).
+    /// Runs `work` synchronously on a reader connection (see the type's notes), outside an
+    /// explicit transaction: every read here is one statement, which SQLite already runs on one
+    /// snapshot, so BEGIN and COMMIT would only add two round trips.
     func read<T>(_ work: (Database) throws -> T) throws -> T {
-        try pool.read(work)
+        try pool.unsafeRead(work)
     }
 
     /// Runs `work` in the next group-committed transaction.
@@ -106,7 +108,7 @@ public final class SQLiteStore: Store {
     func append(_ draft: EventDraft, _ db: Database) throws -> Event {
         let id = ids.make(.event)
         let timestamp = clock.now()
-        let change = try draft.change.map { try JSONValue(encoding: $0).jsonText() }
+        let change = draft.change.map { $0.json.jsonText() }
         try db.cachedStatement(
             sql: """
                 INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change)
@@ -136,6 +138,14 @@ public final class SQLiteStore: Store {
             return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [groupId]) ?? 0
         }
     }
+}
+
+/// Parses a JSON array-of-strings column.
+func stringArray(_ text: String) throws -> [String] {
+    guard let strings = try JSONValue(jsonText: text).stringArray else {
+        throw OneError(.internal, "a stored list is not an array of strings")
+    }
+    return strings
 }
 
 extension JSONValue {

@@ -44,9 +44,9 @@ public struct Change: Codable, Sendable, Equatable {
     }
 
     /// The change from `old` to `new`, keeping only the top-level fields that differ.
-    public static func between<T: Encodable>(_ old: T, _ new: T) -> Change {
-        let before = (try? JSONValue(encoding: old))?.objectValue ?? [:]
-        let after = (try? JSONValue(encoding: new))?.objectValue ?? [:]
+    public static func between<T: JSONRepresentable>(_ old: T, _ new: T) -> Change {
+        let before = old.json.objectValue ?? [:]
+        let after = new.json.objectValue ?? [:]
         var changedBefore: [String: JSONValue] = [:]
         var changedAfter: [String: JSONValue] = [:]
         for key in Set(before.keys).union(after.keys) where before[key] != after[key] && key != "updatedAt" {
@@ -57,8 +57,8 @@ public struct Change: Codable, Sendable, Equatable {
     }
 
     /// A creation: everything is new.
-    public static func created<T: Encodable>(_ value: T) -> Change {
-        Change(after: try? JSONValue(encoding: value))
+    public static func created<T: JSONRepresentable>(_ value: T) -> Change {
+        Change(after: value.json)
     }
 }
 

@@ -34,11 +34,15 @@ extension OneService {
         guard APIKeySecret.isWellFormed(secret) else {
             throw OneError(.unauthenticated, "X-API-Key is not a valid API key")
         }
-        guard let key = try await store.apiKey(hash: APIKeySecret.hash(secret)) else {
-            throw OneError(.unauthenticated, "X-API-Key is not a valid API key")
-        }
-        guard key.status == .active else { throw OneError(.unauthenticated, "this API key has been revoked") }
+        let hash = APIKeySecret.hash(secret)
         let now = clock.now()
+        var found = keyCache.key(hash: hash, now: now)
+        if found == nil, let stored = try await store.apiKey(hash: hash) {
+            keyCache.store(stored, hash: hash, now: now)
+            found = stored
+        }
+        guard let key = found else { throw OneError(.unauthenticated, "X-API-Key is not a valid API key") }
+        guard key.status == .active else { throw OneError(.unauthenticated, "this API key has been revoked") }
         if let expiresAt = key.expiresAt, expiresAt <= now {
             throw OneError(.unauthenticated, "this API key has expired")
         }
@@ -133,7 +137,8 @@ extension OneService {
     }
 
     private func revoke(_ key: APIKey, actorId: String?) async throws -> APIKey {
-        try await store.updateAPIKey(id: key.id, groupId: key.groupId) { current in
+        defer { keyCache.evict(keyId: key.id) }
+        return try await store.updateAPIKey(id: key.id, groupId: key.groupId) { current in
             guard current.status == .active else { throw OneError.conflict("this API key is already revoked") }
             var revoked = current
             revoked.status = .revoked

@@ -9,13 +9,18 @@ public struct OneService: Sendable {
     public let clock: Clock
     public let ids: IDGenerator
     let keyUsage: KeyUsageRecorder
+    let keyCache: APIKeyCache
 
-    public init(store: any Store, ontology: Ontology, clock: Clock = .system) {
+    /// - Parameter keyCacheLifetime: how long (ms) a looked-up API key is trusted before it is
+    ///   read again. Revocations through this service take effect at once; revocations made
+    ///   elsewhere (another process sharing the store) within this bound.
+    public init(store: any Store, ontology: Ontology, clock: Clock = .system, keyCacheLifetime: Timestamp = 1_000) {
         self.store = store
         self.ontology = ontology
         self.clock = clock
         self.ids = IDGenerator(clock: clock)
         self.keyUsage = KeyUsageRecorder()
+        self.keyCache = APIKeyCache(lifetime: keyCacheLifetime)
     }
 
     /// The scope a request acts in: the key's own group, or `groupId` when the key may reach it.
@@ -77,5 +82,33 @@ final class KeyUsageRecorder: Sendable {
             recorded[keyId] = now
             return true
         }
+    }
+}
+
+/// API keys recently looked up, by secret digest, so a request costs a dictionary probe rather
+/// than a query. Entries live `lifetime` milliseconds; revocation removes them at once.
+final class APIKeyCache: Sendable {
+    private let lifetime: Timestamp
+    private let entries = Mutex<[String: (key: APIKey, cachedAt: Timestamp)]>([:])
+
+    init(lifetime: Timestamp) { self.lifetime = lifetime }
+
+    func key(hash: String, now: Timestamp) -> APIKey? {
+        entries.withLock { entries in
+            guard let entry = entries[hash], now - entry.cachedAt < lifetime else { return nil }
+            return entry.key
+        }
+    }
+
+    func store(_ key: APIKey, hash: String, now: Timestamp) {
+        guard lifetime > 0 else { return }
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (key, now)
+        }
+    }
+
+    func evict(keyId: String) {
+        entries.withLock { entries in entries = entries.filter { $0.value.key.id != keyId } }
     }
 }

@@ -6,18 +6,16 @@ struct APIKeyController {
     let service: OneService
 
     /// The answer to POST: the key's record with its secret and, as backend-plan.md names it, `apiKeyId`.
-    struct Created: Encodable, Sendable {
+    struct Created: JSONRepresentable {
         let record: APIKey
         let key: String
 
-        func encode(to encoder: any Encoder) throws {
-            try record.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(key, forKey: .key)
-            try container.encode(record.id, forKey: .apiKeyId)
+        var json: JSONValue {
+            var object = record.json.objectValue ?? [:]
+            object["key"] = .string(key)
+            object["apiKeyId"] = .string(record.id)
+            return .object(object)
         }
-
-        enum Keys: String, CodingKey { case key, apiKeyId }
     }
 
     var routes: RouteCollection<AppRequestContext> {

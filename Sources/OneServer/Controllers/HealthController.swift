@@ -13,7 +13,7 @@ struct HealthController {
             } catch {
                 throw OneError(.unavailable, "the store is not answering")
             }
-            return JSON(["status": "ok"])
+            return JSON(["status": "ok"] as JSONValue)
         }
         routes.get("openapi.json") { _, _ in
             Response(

@@ -1,9 +1,8 @@
-import Foundation
 import Hummingbird
 import OneCore
 
 /// A list response: `{"results": [...], "count": n, "hasMore": bool, "cursor": "…"}`.
-struct ListResponse<Item: Encodable & Sendable>: Encodable, Sendable {
+struct ListResponse<Item: JSONRepresentable>: JSONRepresentable {
     let results: [Item]
     let count: Int
     let hasMore: Bool
@@ -22,18 +21,27 @@ struct ListResponse<Item: Encodable & Sendable>: Encodable, Sendable {
         self.hasMore = false
         self.cursor = nil
     }
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "results": .array(results.map(\.json)), "count": .number(Double(count)), "hasMore": .bool(hasMore),
+        ]
+        object["cursor"] = cursor.map(JSONValue.string)
+        return .object(object)
+    }
 }
 
 /// The answer to a delete that leaves nothing to show.
-struct Deleted: Encodable, Sendable {
-    let _id: String
-    let deleted = true
+struct Deleted: JSONRepresentable {
+    let id: String
 
-    init(_ id: String) { self._id = id }
+    init(_ id: String) { self.id = id }
+
+    var json: JSONValue { ["_id": .string(id), "deleted": true] }
 }
 
-/// Any encodable value as a JSON response with a chosen status (201 for creates).
-struct JSON<Value: Encodable & Sendable>: ResponseGenerator {
+/// A record as a JSON response with a chosen status (201 for creates).
+struct JSON<Value: JSONRepresentable>: ResponseGenerator {
     let status: HTTPResponse.Status
     let value: Value
 
@@ -43,11 +51,11 @@ struct JSON<Value: Encodable & Sendable>: ResponseGenerator {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let data = try encoder.encode(value)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        value.json.write(into: &bytes)
         return Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -14,12 +14,8 @@ extension Request {
     mutating func decodeBody<T: RequestBody>(_ type: T.Type, context: AppRequestContext) async throws -> T {
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw OneError(.invalidJSON, data.isEmpty ? "request body is required: send a JSON object" : "request body is not valid JSON")
-        }
+        guard !data.isEmpty else { throw OneError(.invalidJSON, "request body is required: send a JSON object") }
+        let value = try data.withUnsafeBytes { raw throws(OneError) in try JSONValue(utf8: raw.bindMemory(to: UInt8.self)) }
         guard let object = value.objectValue else {
             throw OneError(.invalidJSON, "request body must be a JSON object, not \(value.typeName)")
         }

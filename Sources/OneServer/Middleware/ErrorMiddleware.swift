@@ -1,5 +1,4 @@
 import HTTPTypes
-import Foundation
 import Hummingbird
 import Logging
 import OneCore
@@ -32,23 +31,18 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The JSON body of an error response.
-struct ErrorBody: Encodable {
-    let error: String
-    let code: String
-    let field: String?
+/// The JSON body of an error response: `{"error": …, "code": …, "field": …}`.
+struct ErrorBody {
+    let error: OneError
 
-    init(_ error: OneError) {
-        self.error = error.message
-        self.code = error.code.rawValue
-        self.field = error.field
-    }
+    init(_ error: OneError) { self.error = error }
 
     func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let data = (try? JSONEncoder().encode(self)) ?? Data(#"{"error":"internal server error","code":"INTERNAL"}"#.utf8)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var body: [String: JSONValue] = ["error": .string(error.message), "code": .string(error.code.rawValue)]
+        body["field"] = error.field.map(JSONValue.string)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(body).jsonText())))
     }
 }
 
