@@ -64,6 +64,8 @@ struct APIKeyRoutesTests {
             try await server.api.get("/api/things", key: server.platform.key).expect(.ok)
             try await server.api.post("/api/keys", key: server.platform.key, body: ["name": "x", "rateLimit": ["requests": 0, "burst": 1]])
                 .expectError(.badRequest, "VALIDATION_ERROR", field: "rateLimit.requests")
+            try await server.api.post("/api/keys", key: server.platform.key, body: ["name": "x", "rateLimit": ["requests": 10, "burst": 1, "per": "hour"]])
+                .expectError(.badRequest, "VALIDATION_ERROR", field: "rateLimit.per")
         }
     }
 }

@@ -50,4 +50,15 @@ struct CLITests {
         #expect(help.status == 0)
         #expect(help.output.contains("--data-dir"))
     }
+
+    @Test("serve bootstraps an empty store and prints its key once; a restart prints none")
+    func servePrintsKeyOnce() async throws {
+        let directory = try OneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for run in 0..<2 {
+            let output = try await OneProcess.serveOutput(dataDirectory: directory, for: .milliseconds(1_500))
+            let keys = output.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("gsk_") }
+            #expect(keys.count == (run == 0 ? 1 : 0), "run \(run): \(output)")
+        }
+    }
 }

@@ -32,6 +32,8 @@ struct EventRoutesTests {
                     .expectError(.badRequest, "INVALID_ID", field: "targetId")
                 try await api.post("/api/events", key: tenant.key, body: ["type": "dashboard_viewed", "metadata": "x"])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "metadata")
+                try await api.get("/api/events?actorId=bob", key: tenant.key).expectError(.badRequest, "INVALID_ID", field: "actorId")
+                try await api.get("/api/events/target/bob", key: tenant.key).expectError(.badRequest, "INVALID_ID", field: "targetId")
                 try await api.get("/api/events?since=yesterday", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "since")
                 try await api.get("/api/events?since=10&until=5", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "until")
                 #expect(try await api.patch("/api/events/\(id)", key: tenant.key, body: ["type": "x"]).status.code >= 400)

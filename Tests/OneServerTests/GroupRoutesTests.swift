@@ -68,6 +68,10 @@ struct GroupRoutesTests {
                 try await api.post("/api/groups", key: key, body: ["name": "x", "settings": ["visibility": "secret"]])
                     .expectError(.badRequest, "VALIDATION_ERROR")
                 try await api.post("/api/groups", key: key, body: [:]).expectError(.badRequest, "VALIDATION_ERROR", field: "name")
+                try await api.post("/api/groups", key: key, body: ["name": "x", "settings": ["limts": ["things": 1]]])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "settings.limts")
+                try await api.post("/api/groups", key: key, body: ["name": "x", "settings": ["limits": ["thingz": 1]]])
+                    .expectError(.badRequest, "VALIDATION_ERROR")
             }
             // Moving C to the top of A's tree is fine.
             try await api.patch("/api/groups/\(c)", key: key, body: ["parentGroupId": .string(a)]).expect(.ok)

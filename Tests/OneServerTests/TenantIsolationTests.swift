@@ -61,6 +61,12 @@ struct TenantIsolationTests {
                 }
                 try await api.post("/api/things", key: alice.key, group: bob.groupId, body: ["type": "course", "name": "x"])
                     .expectError(.notFound, "NOT_FOUND")
+                try await api.post("/api/keys", key: alice.key, group: bob.groupId, body: ["name": "into bob", "role": "group_owner"])
+                    .expectError(.notFound, "NOT_FOUND")
+                try await api.post("/api/people", key: alice.key, group: bob.groupId, body: ["email": "spy@alice.example"])
+                    .expectError(.notFound, "NOT_FOUND")
+                try await api.post("/api/events", key: alice.key, group: bob.groupId, body: ["type": "dashboard_viewed"])
+                    .expectError(.notFound, "NOT_FOUND")
             }
             // Lists never show the other tenant's rows.
             let aliceLists = ["/api/things", "/api/events", "/api/knowledge", "/api/connections", "/api/people", "/api/groups", "/api/keys"]

@@ -47,7 +47,8 @@ extension Request {
             return .validation(field, "\(field) is required")
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
-            return .validation(field, "\(field) has an invalid value")
+            let reason = context.debugDescription.hasPrefix("unknown member") ? context.debugDescription : "an invalid value"
+            return .validation(field, "\(field) has \(reason)")
         @unknown default:
             return OneError(.invalidJSON, "request body could not be read")
         }

@@ -43,6 +43,22 @@ struct OneProcess {
         return (process, port)
     }
 
+    /// Runs `one serve` on a fresh port for `duration`, stops it with SIGTERM, and returns what it printed.
+    static func serveOutput(dataDirectory: String, for duration: Duration) async throws -> String {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--port", String(Int.random(in: 20_000...60_000)), "--log-level", "error"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: duration)
+        process.terminate()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// A temporary directory for one test.
     static func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("one-cli-\(UUID().uuidString)").path
