@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "one", targets: ["one"]),
         .library(name: "OneCore", targets: ["OneCore"]),
         .library(name: "OneSQLite", targets: ["OneSQLite"]),
+        .library(name: "OnePostgres", targets: ["OnePostgres"]),
         .library(name: "OneServer", targets: ["OneServer"]),
     ],
     dependencies: [
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -46,6 +48,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OnePostgres",
+            dependencies: [
+                "OneCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OneServer",
             dependencies: [
                 "OneCore",
@@ -62,6 +74,7 @@ let package = Package(
             dependencies: [
                 "OneServer",
                 "OneSQLite",
+                "OnePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -76,11 +89,13 @@ let package = Package(
             dependencies: [
                 "OneServer",
                 "OneSQLite",
+                "OnePostgres",
                 "one",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,13 +12,13 @@ struct Init: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let result = try await store.openService().bootstrap(ownerEmail: email)
+        let result = try await store.withService { try await $0.bootstrap(ownerEmail: email) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print("Initialised \(store.dataDirectory).")
+            print("Initialised \(store.location.description).")
             print("Platform owner API key (shown once): \(result.apiKey)")
             print("group: \(result.groupId)  person: \(result.personId)")
         }

@@ -28,8 +28,9 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let limit = rateLimit.map { RateLimit(requests: $0, burst: min(100_000, max(1, $0 / 10))) }
-            let issued = try await store.openService().createAPIKeyAsOperator(
-                NewAPIKey(name: name, role: role, rateLimit: limit), groupId: group)
+            let issued = try await store.withService {
+                try await $0.createAPIKeyAsOperator(NewAPIKey(name: name, role: role, rateLimit: limit), groupId: group)
+            }
             if json {
                 let output: [String: String] = [
                     "apiKey": issued.secret, "apiKeyId": issued.key.id, "groupId": issued.key.groupId,
@@ -52,7 +53,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let key = try await store.openService().revokeAPIKeyAsOperator(id: id)
+            let key = try await store.withService { try await $0.revokeAPIKeyAsOperator(id: id) }
             print("Revoked \(key.id) (\(key.name)).")
         }
     }

@@ -43,18 +43,25 @@ struct OneCommand: AsyncParsableCommand {
     }
 }
 
-/// Where the embedded store lives; shared by every subcommand that opens it.
+/// Which store a subcommand opens, and the ontology it runs with.
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded SQLite store (created if missing).")
     var dataDirectory: String = "./one-data"
 
+    @Option(
+        name: .customLong("database"),
+        help: "PostgreSQL URL (postgres://user:password@host:5432/db) instead of the embedded store. Default: $ONE_DATABASE_URL.")
+    var databaseURL: String?
+
     @Option(name: .customLong("ontology"), help: "Extra ontology: a YAML file or a shipped feature (core, blog, portfolio, shop, courses, community, tokens). Repeatable.")
     var ontologies: [String] = []
 
-    /// Opens the store and the domain service on it, creating the directory when needed.
-    func openService() throws -> OneService {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let store = try openStore(path: (dataDirectory as NSString).appendingPathComponent("one.sqlite"))
-        return OneService(store: store, ontology: try Ontology.load(extensions: ontologies))
+    var location: StoreLocation {
+        StoreLocation(dataDirectory: dataDirectory, databaseURL: databaseURL ?? ProcessInfo.processInfo.environment["ONE_DATABASE_URL"])
+    }
+
+    /// Runs `body` with the domain service on the chosen store.
+    func withService<T: Sendable>(_ body: (OneService) async throws -> T) async throws -> T {
+        try await location.withService(ontologies: ontologies, body)
     }
 }

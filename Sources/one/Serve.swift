@@ -22,13 +22,16 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let service = try store.openService()
+        try await store.withService { service in try await serve(service) }
+    }
+
+    private func serve(_ service: OneService) async throws {
         do {
             let result = try await service.bootstrap()
             print(
                 """
                 ================================================================
-                 ONE initialised a new store in \(store.dataDirectory)
+                 ONE initialised a new store in \(store.location.description)
                  Platform owner API key (shown once, never again; keep it safe):
 
                    \(result.apiKey)

@@ -1,7 +1,31 @@
+import Foundation
 import OneCore
+import OnePostgres
 import OneSQLite
 
-/// The store behind a path: the embedded SQLite adapter.
-func openStore(path: String) throws -> any Store {
-    try SQLiteStore(path: path)
+/// Where the store lives, shared by every subcommand that opens it: the embedded SQLite file
+/// under `--data-dir`, or PostgreSQL when `--database` (or `ONE_DATABASE_URL`) names one.
+struct StoreLocation {
+    var dataDirectory: String
+    var databaseURL: String?
+
+    /// Runs `body` with a ready service on the store; for PostgreSQL the connection pool runs
+    /// for exactly as long as `body` does.
+    func withService<T: Sendable>(ontologies: [String], _ body: (OneService) async throws -> T) async throws -> T {
+        let ontology = try Ontology.load(extensions: ontologies)
+        if let databaseURL {
+            let store = PostgresStore(configuration: try PostgresStore.configuration(url: databaseURL))
+            // Several nodes share this database: keys are read on every request, so a revocation
+            // on one node is seen by all at once.
+            return try await store.withRunning {
+                try await body(OneService(store: store, ontology: ontology, keyCacheLifetime: 0))
+            }
+        }
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("one.sqlite"))
+        return try await body(OneService(store: store, ontology: ontology))
+    }
+
+    /// How to describe this store to a person.
+    var description: String { databaseURL == nil ? dataDirectory : "the PostgreSQL database" }
 }

@@ -5,9 +5,9 @@ import Testing
 
 @Suite("API keys and authentication")
 struct APIKeyRoutesTests {
-    @Test("a key is shown once, listed without secrets, and stops working the moment it is revoked")
-    func createListRevoke() async throws {
-        try await TestServer.run { server in
+    @Test("a key is shown once, listed without secrets, and stops working the moment it is revoked", arguments: TestStore.available)
+    func createListRevoke(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let created = try await api.post("/api/keys", key: tenant.key, body: ["name": "ci", "role": "group_user"]).expect(.created)
@@ -30,9 +30,9 @@ struct APIKeyRoutesTests {
         }
     }
 
-    @Test("missing, malformed, unknown and expired keys get 401; public routes need none")
-    func authentication() async throws {
-        try await TestServer.run { server in
+    @Test("missing, malformed, unknown and expired keys get 401; public routes need none", arguments: TestStore.available)
+    func authentication(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             try await api.get("/api/things", key: nil).expectError(.unauthorized, "UNAUTHENTICATED")
             try await api.get("/api/things", key: "hello").expectError(.unauthorized, "UNAUTHENTICATED")
@@ -50,9 +50,9 @@ struct APIKeyRoutesTests {
         }
     }
 
-    @Test("a key past its rate limit gets 429 with Retry-After")
-    func rateLimit() async throws {
-        try await TestServer.run { server in
+    @Test("a key past its rate limit gets 429 with Retry-After", arguments: TestStore.available)
+    func rateLimit(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let limited = try await server.makeKey(
                 in: server.platform.groupId, role: .groupUser, extra: ["rateLimit": ["requests": 60, "burst": 3]])
             for _ in 0..<3 { try await server.api.get("/api/things", key: limited.key).expect(.ok) }

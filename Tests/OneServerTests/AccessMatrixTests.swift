@@ -17,9 +17,9 @@ struct AccessMatrixTests {
         var description: String { "\(method) \(path)" }
     }
 
-    @Test("each role gets exactly the cells the matrix gives it; refusals are 403 and write nothing")
-    func matrix() async throws {
-        try await TestServer.run { server in
+    @Test("each role gets exactly the cells the matrix gives it; refusals are 403 and write nothing", arguments: TestStore.available)
+    func matrix(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let owner = try await server.makeTenant()
             let user = try await server.makeKey(in: owner.groupId, role: .groupUser)
@@ -77,9 +77,9 @@ struct AccessMatrixTests {
         }
     }
 
-    @Test("refused writes leave the store as it was")
-    func refusalsWriteNothing() async throws {
-        try await TestServer.run { server in
+    @Test("refused writes leave the store as it was", arguments: TestStore.available)
+    func refusalsWriteNothing(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let owner = try await server.makeTenant()
             let customer = try await server.makeKey(in: owner.groupId, role: .customer)
             let user = try await server.makeKey(in: owner.groupId, role: .groupUser)
@@ -95,9 +95,9 @@ struct AccessMatrixTests {
         }
     }
 
-    @Test("a key's permissions narrow its role")
-    func permissions() async throws {
-        try await TestServer.run { server in
+    @Test("a key's permissions narrow its role", arguments: TestStore.available)
+    func permissions(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let owner = try await server.makeTenant()
             let reader = try await server.makeKey(in: owner.groupId, role: .groupOwner, permissions: ["things:read"])
             try await server.api.get("/api/things", key: reader.key).expect(.ok)
@@ -112,9 +112,9 @@ struct AccessMatrixTests {
         }
     }
 
-    @Test("the platform owner lists every group and acts in any")
-    func platformOwner() async throws {
-        try await TestServer.run { server in
+    @Test("the platform owner lists every group and acts in any", arguments: TestStore.available)
+    func platformOwner(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let a = try await server.makeTenant()
             let b = try await server.makeTenant()
             let ids = Set(try await server.api.get("/api/groups?limit=100", key: server.platform.key).ids)

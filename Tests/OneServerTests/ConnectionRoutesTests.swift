@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Connections")
 struct ConnectionRoutesTests {
-    @Test("connect two things, list by either end, refuse duplicates, delete")
-    func lifecycle() async throws {
-        try await TestServer.run { server in
+    @Test("connect two things, list by either end, refuse duplicates, delete", arguments: TestStore.available)
+    func lifecycle(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let creator = try await server.makeThing(tenant, type: "creator", name: "Ada")

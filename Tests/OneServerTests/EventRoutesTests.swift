@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Events")
 struct EventRoutesTests {
-    @Test("custom events are logged with actor and target, filtered, and never edited or deleted")
-    func customEvents() async throws {
-        try await TestServer.run { server in
+    @Test("custom events are logged with actor and target, filtered, and never edited or deleted", arguments: TestStore.available)
+    func customEvents(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let thing = try await server.makeThing(tenant)
@@ -43,9 +43,9 @@ struct EventRoutesTests {
         }
     }
 
-    @Test("every mutation appends exactly one event, in order, with a growing sequence")
-    func auditTrail() async throws {
-        try await TestServer.run { server in
+    @Test("every mutation appends exactly one event, in order, with a growing sequence", arguments: TestStore.available)
+    func auditTrail(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let a = try await server.makeThing(tenant)

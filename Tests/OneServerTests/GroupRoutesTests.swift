@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Groups")
 struct GroupRoutesTests {
-    @Test("create, read, list children, update and archive; archived groups refuse writes")
-    func lifecycle() async throws {
-        try await TestServer.run { server in
+    @Test("create, read, list children, update and archive; archived groups refuse writes", arguments: TestStore.available)
+    func lifecycle(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let key = server.platform.key
             let root = try await api.post(
@@ -45,9 +45,9 @@ struct GroupRoutesTests {
         }
     }
 
-    @Test("cycles, missing parents, duplicate slugs and bad fields are refused")
-    func refusals() async throws {
-        try await TestServer.run { server in
+    @Test("cycles, missing parents, duplicate slugs and bad fields are refused", arguments: TestStore.available)
+    func refusals(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let key = server.platform.key
             let a = try #require(try await api.post("/api/groups", key: key, body: ["name": "A"]).expect(.created)["_id"]?.stringValue)

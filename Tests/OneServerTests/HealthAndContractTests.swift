@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Health and the OpenAPI contract")
 struct HealthAndContractTests {
-    @Test("/health answers ok once the store does")
-    func health() async throws {
-        try await TestServer.run { server in
+    @Test("/health answers ok once the store does", arguments: TestStore.available)
+    func health(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let health = try await server.api.get("/health", key: nil).okJSON
             #expect(health == ["status": "ok"])
         }
@@ -30,9 +30,9 @@ struct HealthAndContractTests {
         ("post", "/api/keys"), ("get", "/api/keys"), ("delete", "/api/keys/{id}"),
     ]
 
-    @Test("/openapi.json is an OpenAPI 3.1 document describing every route the server has")
-    func contract() async throws {
-        try await TestServer.run { server in
+    @Test("/openapi.json is an OpenAPI 3.1 document describing every route the server has", arguments: TestStore.available)
+    func contract(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let document = try await server.api.get("/openapi.json", key: nil).expect(.ok)
             #expect(document["openapi"]?.stringValue?.hasPrefix("3.1") == true)
             let paths = try #require(document["paths"]?.objectValue)

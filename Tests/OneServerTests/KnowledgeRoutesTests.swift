@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Knowledge")
 struct KnowledgeRoutesTests {
-    @Test("create labels and documents, filter by type, label and source, delete")
-    func lifecycle() async throws {
-        try await TestServer.run { server in
+    @Test("create labels and documents, filter by type, label and source, delete", arguments: TestStore.available)
+    func lifecycle(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let thing = try await server.makeThing(tenant)

@@ -4,16 +4,16 @@ import Testing
 
 @Suite("Ontology extensions")
 struct OntologyRoutesTests {
-    @Test("a feature ontology's types are creatable only where it is loaded")
-    func featureOntology() async throws {
-        try await TestServer.run { server in
+    @Test("a feature ontology's types are creatable only where it is loaded", arguments: TestStore.available)
+    func featureOntology(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant()
             try await server.expectUnchanged(tenant.groupId) {
                 try await server.api.post("/api/things", key: tenant.key, body: ["type": "shopping_cart", "name": "cart"])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "type")
             }
         }
-        try await TestServer.run(ontologyExtensions: ["shop"]) { server in
+        try await TestServer.run(store, ontologyExtensions: ["shop"]) { server in
             let tenant = try await server.makeTenant()
             try await server.makeThing(tenant, type: "shopping_cart", name: "cart")
             let cart = try await server.makeThing(tenant, type: "shopping_cart", name: "cart 2")

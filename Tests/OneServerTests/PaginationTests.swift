@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Pagination")
 struct PaginationTests {
-    @Test("walking 260 things page by page while others are inserted sees each once, none missed")
-    func stableUnderInserts() async throws {
-        try await TestServer.run { server in
+    @Test("walking 260 things page by page while others are inserted sees each once, none missed", arguments: TestStore.available)
+    func stableUnderInserts(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant()
             var initial: [String] = []
             for index in 0..<260 { initial.append(try await server.makeThing(tenant, name: "thing \(index)")) }
@@ -33,9 +33,9 @@ struct PaginationTests {
         }
     }
 
-    @Test("events page by sequence, oldest first, and the timeline newest first")
-    func eventPages() async throws {
-        try await TestServer.run { server in
+    @Test("events page by sequence, oldest first, and the timeline newest first", arguments: TestStore.available)
+    func eventPages(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant()
             for index in 0..<30 { try await server.makeThing(tenant, name: "t\(index)") }
             var sequences: [Int] = []

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("People")
 struct PeopleRoutesTests {
-    @Test("invite, read, change role, list memberships across groups, remove")
-    func lifecycle() async throws {
-        try await TestServer.run { server in
+    @Test("invite, read, change role, list memberships across groups, remove", arguments: TestStore.available)
+    func lifecycle(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let invited = try await api.post(

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Quotas")
 struct QuotaTests {
-    @Test("a group's limits refuse the write past them with QUOTA_EXCEEDED, writing nothing")
-    func limits() async throws {
-        try await TestServer.run { server in
+    @Test("a group's limits refuse the write past them with QUOTA_EXCEEDED, writing nothing", arguments: TestStore.available)
+    func limits(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant(settings: ["limits": ["things": 2, "connections": 1, "knowledge": 1, "people": 1]])
             let a = try await server.makeThing(tenant)
@@ -29,9 +29,9 @@ struct QuotaTests {
         }
     }
 
-    @Test("concurrent creates never overshoot a limit")
-    func concurrentCreates() async throws {
-        try await TestServer.run { server in
+    @Test("concurrent creates never overshoot a limit", arguments: TestStore.available)
+    func concurrentCreates(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant(settings: ["limits": ["things": 10]])
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<30 {

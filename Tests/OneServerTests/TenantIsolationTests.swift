@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Tenant isolation")
 struct TenantIsolationTests {
-    @Test("every route answers another tenant's IDs with 404, and X-Group-Id cannot cross over")
-    func crossTenant() async throws {
-        try await TestServer.run { server in
+    @Test("every route answers another tenant's IDs with 404, and X-Group-Id cannot cross over", arguments: TestStore.available)
+    func crossTenant(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let alice = try await server.makeTenant(name: "Alice Inc")
             let bob = try await server.makeTenant(name: "Bob Ltd")
@@ -83,9 +83,9 @@ struct TenantIsolationTests {
         }
     }
 
-    @Test("a group owner reaches descendant groups through X-Group-Id, and nothing above or beside")
-    func nestedReach() async throws {
-        try await TestServer.run { server in
+    @Test("a group owner reaches descendant groups through X-Group-Id, and nothing above or beside", arguments: TestStore.available)
+    func nestedReach(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let parent = try await server.makeTenant(name: "Parent")
             let child = try #require(

@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Things")
 struct ThingRoutesTests {
-    @Test("create, read, patch (merging properties) and archive a thing, each with its event")
-    func lifecycle() async throws {
-        try await TestServer.run { server in
+    @Test("create, read, patch (merging properties) and archive a thing, each with its event", arguments: TestStore.available)
+    func lifecycle(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let created = try await api.post(
@@ -47,9 +47,9 @@ struct ThingRoutesTests {
         }
     }
 
-    @Test("list filters by type, status and text, newest first")
-    func filters() async throws {
-        try await TestServer.run { server in
+    @Test("list filters by type, status and text, newest first", arguments: TestStore.available)
+    func filters(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant()
             let course = try await server.makeThing(tenant, type: "course", name: "Swift on the Server")
             let post = try await server.makeThing(tenant, type: "blog_post", name: "Why Swift? 100% fun")
@@ -70,9 +70,9 @@ struct ThingRoutesTests {
         }
     }
 
-    @Test("bad input gets a clear 4xx naming the field, and writes nothing")
-    func validation() async throws {
-        try await TestServer.run { server in
+    @Test("bad input gets a clear 4xx naming the field, and writes nothing", arguments: TestStore.available)
+    func validation(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let api = server.api
             let tenant = try await server.makeTenant()
             let id = try await server.makeThing(tenant)
@@ -119,9 +119,9 @@ struct ThingRoutesTests {
         }
     }
 
-    @Test("a body over the 1 MiB limit is refused with 413 and nothing is written")
-    func oversizeBody() async throws {
-        try await TestServer.run { server in
+    @Test("a body over the 1 MiB limit is refused with 413 and nothing is written", arguments: TestStore.available)
+    func oversizeBody(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant()
             let big = String(repeating: "x", count: (1 << 20) + 10)
             try await server.expectUnchanged(tenant.groupId) {
@@ -132,9 +132,9 @@ struct ThingRoutesTests {
         }
     }
 
-    @Test("an archived thing cannot be archived twice; unknown routes answer 404 in the error shape")
-    func edges() async throws {
-        try await TestServer.run { server in
+    @Test("an archived thing cannot be archived twice; unknown routes answer 404 in the error shape", arguments: TestStore.available)
+    func edges(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant()
             let id = try await server.makeThing(tenant)
             try await server.api.delete("/api/things/\(id)", key: tenant.key).expect(.ok)

@@ -42,13 +42,30 @@ public struct Group: Codable, Sendable, Equatable {
 
     /// Refuses a write into this group when it is archived or when `resource` is at its quota.
     /// Adapters call it inside the write's transaction with the current count, so the check and
-    /// the write see the same data.
+    /// the write see the same data; the count is asked for only when a limit applies.
     public func admitWrite(adding resource: QuotaResource?, currentCount: () throws -> Int) throws {
+        try requireAcceptsWrites()
+        if let resource, let limit = settings.limits?[resource] {
+            try Self.checkQuota(resource, count: try currentCount(), limit: limit)
+        }
+    }
+
+    /// ``admitWrite(adding:currentCount:)`` for adapters whose count is asynchronous.
+    public func admitWrite(adding resource: QuotaResource?, currentCount: () async throws -> Int) async throws {
+        try requireAcceptsWrites()
+        if let resource, let limit = settings.limits?[resource] {
+            try Self.checkQuota(resource, count: try await currentCount(), limit: limit)
+        }
+    }
+
+    private func requireAcceptsWrites() throws(OneError) {
         guard status == .active else {
             throw OneError(.groupArchived, "group \(id) is archived and accepts no writes")
         }
-        guard let resource, let limit = settings.limits?[resource] else { return }
-        if try currentCount() >= limit {
+    }
+
+    private static func checkQuota(_ resource: QuotaResource, count: Int, limit: Int) throws(OneError) {
+        if count >= limit {
             throw OneError(.quotaExceeded, "this group has reached its limit of \(limit) \(resource.rawValue)")
         }
     }

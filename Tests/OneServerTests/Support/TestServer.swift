@@ -13,27 +13,25 @@ import Testing
 /// application on a loopback port, and an initialised platform (its owner key and group).
 struct TestServer {
     let api: API
-    let store: SQLiteStore
+    let store: any Store
     let service: OneService
     /// The platform owner's key and group, from bootstrap.
     let platform: Credentials
 
-    /// Runs `body` against a new server, then removes its files.
+    /// Runs `body` against a new server on a fresh store of `kind`, then removes the store.
     static func run(
-        ontologyExtensions: [String] = [], _ body: @Sendable (TestServer) async throws -> Void
+        _ kind: TestStore = .sqlite, ontologyExtensions: [String] = [], _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("one-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("one.sqlite").path)
-        let service = OneService(store: store, ontology: try Ontology.load(extensions: ontologyExtensions))
-        let bootstrap = try await service.bootstrap()
-        let app = buildApplication(AppConfiguration(host: "127.0.0.1", port: 0, logLevel: .warning), service: service)
-        try await app.test(.live) { client in
-            let server = TestServer(
-                api: API(client: client), store: store, service: service,
-                platform: Credentials(key: bootstrap.apiKey, groupId: bootstrap.groupId, personId: bootstrap.personId))
-            try await body(server)
+        try await kind.withFreshStore { store, _ in
+            let service = OneService(store: store, ontology: try Ontology.load(extensions: ontologyExtensions))
+            let bootstrap = try await service.bootstrap()
+            let app = buildApplication(AppConfiguration(host: "127.0.0.1", port: 0, logLevel: .warning), service: service)
+            try await app.test(.live) { client in
+                let server = TestServer(
+                    api: API(client: client), store: store, service: service,
+                    platform: Credentials(key: bootstrap.apiKey, groupId: bootstrap.groupId, personId: bootstrap.personId))
+                try await body(server)
+            }
         }
     }
 

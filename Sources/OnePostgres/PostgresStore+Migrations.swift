@@ -1,0 +1,104 @@
+import PostgresNIO
+
+extension PostgresStore {
+    /// The schema, as named migrations applied in order and never edited once shipped.
+    static let migrations: [(name: String, sql: [String])] = [
+        (
+            "v1: ontology",
+            [
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                """
+                CREATE TABLE groups (
+                    id text PRIMARY KEY, slug text NOT NULL UNIQUE, name text NOT NULL, type text NOT NULL,
+                    parent_group_id text REFERENCES groups(id), description text, metadata jsonb NOT NULL,
+                    settings jsonb NOT NULL, status text NOT NULL, created_at bigint NOT NULL, updated_at bigint NOT NULL)
+                """,
+                "CREATE INDEX groups_by_parent ON groups (parent_group_id, id)",
+                """
+                CREATE TABLE persons (
+                    id text PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL, username text, bio text,
+                    avatar text, created_at bigint NOT NULL, updated_at bigint NOT NULL)
+                """,
+                """
+                CREATE TABLE memberships (
+                    id text PRIMARY KEY, person_id text NOT NULL REFERENCES persons(id),
+                    group_id text NOT NULL REFERENCES groups(id), role text NOT NULL, permissions text[] NOT NULL,
+                    created_at bigint NOT NULL, updated_at bigint NOT NULL, UNIQUE (group_id, person_id))
+                """,
+                "CREATE INDEX memberships_by_person ON memberships (person_id)",
+                """
+                CREATE TABLE things (
+                    id text PRIMARY KEY, group_id text NOT NULL REFERENCES groups(id), type text NOT NULL,
+                    name text NOT NULL, properties jsonb NOT NULL, status text NOT NULL, created_by text,
+                    created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint)
+                """,
+                "CREATE INDEX things_by_group ON things (group_id, id)",
+                "CREATE INDEX things_by_group_type ON things (group_id, type, id)",
+                "CREATE INDEX things_by_group_status ON things (group_id, status, id)",
+                "CREATE INDEX things_name_trigram ON things USING gin (name gin_trgm_ops)",
+                """
+                CREATE TABLE connections (
+                    id text PRIMARY KEY, group_id text NOT NULL REFERENCES groups(id),
+                    from_id text NOT NULL REFERENCES things(id), to_id text NOT NULL REFERENCES things(id),
+                    type text NOT NULL, metadata jsonb NOT NULL, strength double precision, valid_from bigint,
+                    valid_to bigint, created_by text, created_at bigint NOT NULL, updated_at bigint NOT NULL,
+                    deleted_at bigint)
+                """,
+                """
+                CREATE UNIQUE INDEX connections_unique_live ON connections (group_id, from_id, to_id, type)
+                    WHERE deleted_at IS NULL
+                """,
+                "CREATE INDEX connections_by_group ON connections (group_id, id)",
+                "CREATE INDEX connections_by_from ON connections (group_id, from_id, id)",
+                "CREATE INDEX connections_by_to ON connections (group_id, to_id, id)",
+                "CREATE TABLE event_counter (id int PRIMARY KEY CHECK (id = 1), value bigint NOT NULL)",
+                "INSERT INTO event_counter (id, value) VALUES (1, 0)",
+                """
+                CREATE TABLE events (
+                    sequence bigint PRIMARY KEY, id text NOT NULL UNIQUE, group_id text NOT NULL, type text NOT NULL,
+                    actor_id text, target_id text, timestamp bigint NOT NULL, metadata jsonb NOT NULL, change jsonb)
+                """,
+                "CREATE INDEX events_by_group ON events (group_id, sequence)",
+                "CREATE INDEX events_by_group_type ON events (group_id, type, sequence)",
+                "CREATE INDEX events_by_group_actor ON events (group_id, actor_id, sequence)",
+                "CREATE INDEX events_by_group_target ON events (group_id, target_id, sequence)",
+                """
+                CREATE TABLE knowledge (
+                    id text PRIMARY KEY, group_id text NOT NULL REFERENCES groups(id), type text NOT NULL, text text,
+                    labels text[] NOT NULL, metadata jsonb NOT NULL, source_thing_id text REFERENCES things(id),
+                    source_field text, created_by text, created_at bigint NOT NULL, updated_at bigint NOT NULL,
+                    deleted_at bigint)
+                """,
+                "CREATE INDEX knowledge_by_group ON knowledge (group_id, id)",
+                "CREATE INDEX knowledge_by_group_type ON knowledge (group_id, type, id)",
+                "CREATE INDEX knowledge_labels ON knowledge USING gin (labels)",
+                """
+                CREATE TABLE api_keys (
+                    id text PRIMARY KEY, group_id text NOT NULL REFERENCES groups(id), hash text NOT NULL UNIQUE,
+                    name text NOT NULL, role text NOT NULL, permissions text[] NOT NULL, person_id text REFERENCES persons(id),
+                    rate_limit_requests bigint NOT NULL, rate_limit_burst bigint NOT NULL, prefix text NOT NULL,
+                    expires_at bigint, created_at bigint NOT NULL, last_used_at bigint, status text NOT NULL)
+                """,
+                "CREATE INDEX api_keys_by_group ON api_keys (group_id, id)",
+            ]
+        )
+    ]
+
+    /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node
+    /// that starts while another migrates waits, then finds the work done.
+    public func migrate() async throws {
+        try await write { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger)
+            let applied = Set(try await fetchAll("SELECT name FROM schema_migrations", on: connection) { try $0.decode(String.self) })
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: logger)
+            }
+        }
+    }
+}

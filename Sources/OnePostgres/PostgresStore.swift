@@ -1,0 +1,205 @@
+import Logging
+import OneCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// The scale-out ``Store``: PostgreSQL through postgres-nio, shared by any number of stateless
+/// API nodes.
+///
+/// The client's connection pool runs as a `Service` (``run()``); ``migrate()`` brings the schema
+/// up to date under an advisory lock, so nodes starting together do not race. Every write is one
+/// transaction that ends by appending its event, whose sequence comes from a one-row counter:
+/// the counter's row lock is held from that last statement to COMMIT, so sequences are handed
+/// out in commit order and without gaps — a reader that has seen sequence n never later finds a
+/// newly committed event at or below n.
+public final class PostgresStore: Store, Service {
+    let client: PostgresClient
+    let logger: Logger
+    let ids: IDGenerator
+    let clock: OneCore.Clock
+
+    /// - Parameter logger: for the pool's background work; by default only errors are logged.
+    public init(configuration: PostgresClient.Configuration, clock: OneCore.Clock = .system, logger: Logger? = nil) {
+        let logger = logger ?? {
+            var logger = Logger(label: "one.postgres")
+            logger.logLevel = .error
+            return logger
+        }()
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+        self.clock = clock
+        self.ids = IDGenerator(clock: clock)
+    }
+
+    /// Runs the connection pool until the task is cancelled; queries wait for it to be running.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Runs `body` with this store's pool running and its schema migrated, then stops the pool.
+    public func withRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.run() }
+            defer { group.cancelAll() }
+            try await migrate()
+            return try await body()
+        }
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    public func bootstrap(_ seed: BootstrapSeed) async throws {
+        try await write { connection in
+            // Serialise bootstraps so two nodes starting on an empty database make one platform.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.bootstrapLock))", logger: self.logger)
+            let rows = try await connection.query("SELECT count(*) FROM groups", logger: self.logger)
+            for try await count in rows.decode(Int.self) where count > 0 {
+                throw OneError(.alreadyInitialized, "this store is already initialised; its first key was shown once and is not shown again")
+            }
+            try await self.insert(seed.group, connection)
+            try await self.insertPerson(seed.person, connection)
+            try await self.insert(seed.membership, connection)
+            try await self.insert(seed.key, hash: seed.keyHash, connection)
+            for draft in seed.events { _ = try await self.append(draft, connection) }
+        }
+    }
+
+    static let migrationLock: Int64 = 0x4F4E_4501
+    static let bootstrapLock: Int64 = 0x4F4E_4502
+
+    // MARK: Running statements
+
+    /// Runs `work` in one transaction on one pooled connection. Errors thrown inside pass
+    /// through unchanged (after ROLLBACK); unique violations become 409 conflicts.
+    func write<T: Sendable>(_ work: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let value = try await work(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return value
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw OneError.conflict(Self.conflictMessage(constraint: error.serverInfo?[.constraintName] ?? ""))
+        }
+    }
+
+    private static func conflictMessage(constraint: String) -> String {
+        switch constraint {
+        case "groups_slug_key": "a group with this slug already exists"
+        case "persons_email_key": "a person with this email already exists"
+        case "memberships_group_id_person_id_key": "this person is already a member of the group"
+        case "connections_unique_live": "a connection with the same fromId, toId and type already exists"
+        default: "this record conflicts with an existing one"
+        }
+    }
+
+    /// All rows of a query, decoded.
+    func fetchAll<Item>(_ query: PostgresQuery, on connection: PostgresConnection? = nil, _ decode: (PostgresRow) throws -> Item) async throws -> [Item] {
+        let rows = if let connection {
+            try await connection.query(query, logger: logger)
+        } else {
+            try await client.query(query, logger: logger)
+        }
+        var items: [Item] = []
+        for try await row in rows { items.append(try decode(row)) }
+        return items
+    }
+
+    func fetchOne<Item>(_ query: PostgresQuery, on connection: PostgresConnection? = nil, _ decode: (PostgresRow) throws -> Item) async throws -> Item? {
+        try await fetchAll(query, on: connection, decode).first
+    }
+
+    /// A keyset page, like the SQLite adapter's: newest first unless `ascending`, one extra row
+    /// fetched to learn whether more exist.
+    func fetchPage<Item>(
+        _ select: String, where conditions: Conditions, key: String = "id", ascending: Bool = false,
+        page: PageRequest, after: (any PostgresNonThrowingEncodable & Sendable)? = nil, decode: (PostgresRow) throws -> Item,
+        cursor: (Item) -> String
+    ) async throws -> Page<Item> {
+        var conditions = conditions
+        if let after = after ?? page.after { conditions.add("\(key) \(ascending ? ">" : "<")", after) }
+        var sql = select + conditions.clause + " ORDER BY \(key) \(ascending ? "ASC" : "DESC")"
+        sql += " LIMIT \(conditions.bind(page.limit + 1))"
+        let items = try await fetchAll(PostgresQuery(unsafeSQL: sql, binds: conditions.binds), decode)
+        return Page(fetched: items, limit: page.limit, key: cursor)
+    }
+
+    /// Appends an event as the transaction's last statement. The counter row stays locked until
+    /// COMMIT, which is what orders sequences by commit.
+    func append(_ draft: EventDraft, _ connection: PostgresConnection) async throws -> Event {
+        let id = ids.make(.event)
+        let timestamp = clock.now()
+        let change = draft.change.map { $0.json.jsonText() }
+        let metadata = draft.metadata.jsonText()
+        let rows = try await connection.query(
+            """
+            WITH next AS (UPDATE event_counter SET value = value + 1 WHERE id = 1 RETURNING value)
+            INSERT INTO events (sequence, id, group_id, type, actor_id, target_id, timestamp, metadata, change)
+            SELECT next.value, \(id), \(draft.groupId), \(draft.type), \(draft.actorId), \(draft.targetId), \(timestamp),
+                   \(metadata)::jsonb, \(change)::jsonb FROM next
+            RETURNING sequence
+            """, logger: logger)
+        var sequence: Int64 = 0
+        for try await value in rows.decode(Int64.self) { sequence = value }
+        return Event(
+            id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
+            targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change)
+    }
+
+    /// Checks, inside the write, that the group accepts it. Where a quota applies, the group's
+    /// row is locked first, so concurrent writes to one group count against it one at a time.
+    func admit(_ groupId: String, adding resource: QuotaResource?, _ connection: PostgresConnection) async throws {
+        guard let group = try await group(id: groupId, on: connection) else { throw OneError.notFound("group") }
+        try await group.admitWrite(adding: resource) {
+            try await connection.query("SELECT 1 FROM groups WHERE id = \(groupId) FOR UPDATE", logger: logger)
+            let table: String = switch resource {
+            case .things: "things WHERE group_id = $1 AND deleted_at IS NULL"
+            case .connections: "connections WHERE group_id = $1 AND deleted_at IS NULL"
+            case .knowledge: "knowledge WHERE group_id = $1 AND deleted_at IS NULL"
+            case .people: "memberships WHERE group_id = $1"
+            case .storage, .apiCalls, nil: "groups WHERE false AND id = $1"
+            }
+            return try await fetchOne(PostgresQuery(unsafeSQL: "SELECT count(*) FROM " + table, binds: binds(groupId)), on: connection) {
+                try $0.decode(Int.self)
+            } ?? 0
+        }
+    }
+}
+
+/// Bindings for a fixed list of values.
+func binds(_ values: any PostgresNonThrowingEncodable & Sendable...) -> PostgresBindings {
+    var bindings = PostgresBindings()
+    for value in values { bindings.append(value) }
+    return bindings
+}
+
+/// A WHERE clause assembled from optional filters, with its bindings numbered as they are added.
+struct Conditions {
+    private(set) var parts: [String] = []
+    private(set) var binds = PostgresBindings()
+
+    /// `column = $n` (or another operator ending the text) for `value`.
+    mutating func add(_ columnAndOperator: String, _ value: any PostgresNonThrowingEncodable & Sendable) {
+        let placeholder = bind(value)
+        parts.append(columnAndOperator.contains(" ") ? "\(columnAndOperator) \(placeholder)" : "\(columnAndOperator) = \(placeholder)")
+    }
+
+    /// A condition with no value.
+    mutating func add(_ condition: String) { parts.append(condition) }
+
+    /// Binds a value and returns its placeholder.
+    mutating func bind(_ value: any PostgresNonThrowingEncodable & Sendable) -> String {
+        binds.append(value)
+        return "$\(binds.count)"
+    }
+
+    var clause: String { parts.isEmpty ? "" : " WHERE " + parts.joined(separator: " AND ") }
+}
