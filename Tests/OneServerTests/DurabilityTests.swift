@@ -4,22 +4,25 @@ import Foundation
 import FoundationNetworking
 #endif
 import OneCore
-import OneSQLite
 import Testing
 
 @Suite("Durability")
 struct DurabilityTests {
-    @Test("every write acknowledged with 2xx survives SIGKILL of the server right after")
-    func survivesSigkill() async throws {
-        let directory = try OneProcess.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let initialised = try JSONValue(jsonText: try OneProcess.run(["init", "--data-dir", directory, "--json"]).output)
+    @Test("every write acknowledged with 2xx survives SIGKILL of the server right after", arguments: TestStore.available)
+    func survivesSigkill(kind: TestStore) async throws {
+        try await kind.withFreshStore { store, location in try await survivesSigkill(store: store, kind: kind, location: location) }
+    }
+
+    private func survivesSigkill(store: any Store, kind: TestStore, location: String) async throws {
+        let storeArguments = kind == .sqlite ? ["--data-dir", location] : ["--database", location]
+        let initialised = try JSONValue(jsonText: try OneProcess.run(["init", "--json"] + storeArguments).output)
         let key = try #require(initialised["apiKey"]?.stringValue)
         let groupId = try #require(initialised["groupId"]?.stringValue)
-        let (server, port) = try OneProcess.serve(dataDirectory: directory)
+        let (server, port) = kind == .sqlite
+            ? try OneProcess.serve(dataDirectory: location) : try OneProcess.serve(database: location)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
         let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await waitForHealth(base)
+        try await OneProcess.waitForHealth(port: port)
 
         // Concurrent writers; the kill lands the instant the last acknowledgement arrives.
         let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -47,7 +50,6 @@ struct DurabilityTests {
         server.waitUntilExit()
         #expect(acknowledged.count == 320)
 
-        let store = try SQLiteStore(path: directory + "/one.sqlite")
         var stored: Set<String> = []
         var after: String?
         repeat {
@@ -58,17 +60,5 @@ struct DurabilityTests {
         #expect(Set(acknowledged).isSubset(of: stored), "lost \(Set(acknowledged).subtracting(stored).count) acknowledged writes")
         let created = try await store.events(EventQuery(groupId: groupId, type: "thing_created"), page: PageRequest(limit: 1000))
         #expect(created.items.count == stored.count, "every stored thing has its event")
-    }
-
-    private func waitForHealth(_ base: URL) async throws {
-        for _ in 0..<100 {
-            if let (_, response) = try? await URLSession.shared.data(from: base.appendingPathComponent("health")),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the server did not start")
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import OneCore
 import Testing
 
 /// The `one` executable, run as a separate process for CLI and crash tests.
@@ -31,16 +35,43 @@ struct OneProcess {
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
-    /// Starts `one serve` in the background on a free loopback port.
-    static func serve(dataDirectory: String) throws -> (process: Process, port: Int) {
+    /// Starts `one serve` in the background on a random loopback port, on the embedded store
+    /// in `dataDirectory` or on the PostgreSQL `database`. Standard output goes to `output`.
+    static func serve(dataDirectory: String? = nil, database: String? = nil, output: Pipe? = nil) throws -> (process: Process, port: Int) {
         let port = Int.random(in: 20_000...60_000)
         let process = Process()
         process.executableURL = try executable
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--port", String(port), "--log-level", "warning"]
-        process.standardOutput = FileHandle.nullDevice
+        var arguments = ["serve", "--port", String(port), "--log-level", "warning"]
+        if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
+        if let database { arguments += ["--database", database] }
+        process.arguments = arguments
+        process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return (process, port)
+    }
+
+    /// Waits until `GET /health` answers 200 on `port`.
+    static func waitForHealth(port: Int) async throws {
+        let url = URL(string: "http://127.0.0.1:\(port)/health")!
+        for _ in 0..<150 {
+            if let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the server on port \(port) did not start")
+    }
+
+    /// One HTTP request to a running server: status and JSON body.
+    static func request(port: Int, _ method: String, _ path: String, key: String, body: JSONValue? = nil) async throws -> (status: Int, json: JSONValue) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.setValue(key, forHTTPHeaderField: "X-API-Key")
+        if let body { request.httpBody = Data(body.jsonText().utf8) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let text = String(decoding: data, as: UTF8.self)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONValue(jsonText: text)) ?? .null)
     }
 
     /// Runs `one serve` on a fresh port for `duration`, stops it with SIGTERM, and returns what it printed.
