@@ -38,16 +38,16 @@ extension PostgresStore {
     }
 
     public func createAPIKey(_ key: APIKey, hash: String, event: EventDraft) async throws -> APIKey {
-        try await write { connection in
+        try await write { connection, log in
             try await self.admit(key.groupId, adding: nil, connection)
             try await self.insert(key, hash: hash, connection)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return key
         }
     }
 
     public func updateAPIKey(id: String, groupId: String, _ body: @escaping Update<APIKey>) async throws -> APIKey {
-        try await write { connection in
+        try await write { connection, log in
             guard let current = try await self.fetchOne(
                 PostgresQuery(unsafeSQL: Self.apiKeySelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
                 on: connection, APIKey.init(row:))
@@ -56,7 +56,7 @@ extension PostgresStore {
             try await connection.query(
                 "UPDATE api_keys SET name = \(updated.name), status = \(updated.status.rawValue), expires_at = \(updated.expiresAt) WHERE id = \(id)",
                 logger: self.logger)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return updated
         }
     }

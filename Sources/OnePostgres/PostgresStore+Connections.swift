@@ -39,7 +39,7 @@ extension PostgresStore {
     }
 
     public func createConnection(_ connection: Connection, event: EventDraft) async throws -> Connection {
-        try await write { db in
+        try await write { db, log in
             try await self.admit(connection.groupId, adding: .connections, db)
             for (field, id) in [("fromId", connection.fromId), ("toId", connection.toId)] {
                 guard let end = try await self.thing(id: id, groupId: connection.groupId, on: db), end.deletedAt == nil else {
@@ -55,13 +55,13 @@ extension PostgresStore {
                         \(connection.validTo), \(connection.createdBy), \(connection.createdAt), \(connection.updatedAt),
                         \(connection.deletedAt))
                 """, logger: self.logger)
-            _ = try await self.append(event, db)
+            log.stage(event)
             return connection
         }
     }
 
     public func updateConnection(id: String, groupId: String, _ body: @escaping Update<Connection>) async throws -> Connection {
-        try await write { db in
+        try await write { db, log in
             guard let current = try await self.fetchOne(
                 PostgresQuery(unsafeSQL: Self.connectionSelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
                 on: db, Connection.init(row:))
@@ -75,7 +75,7 @@ extension PostgresStore {
                     updated_at = \(updated.updatedAt), deleted_at = \(updated.deletedAt)
                 WHERE id = \(id) AND group_id = \(groupId)
                 """, logger: self.logger)
-            _ = try await self.append(event, db)
+            log.stage(event)
             return updated
         }
     }

@@ -36,9 +36,11 @@ extension PostgresStore {
     }
 
     public func appendEvent(_ draft: EventDraft) async throws -> Event {
-        try await write { connection in
+        let (_, events) = try await writeReturningEvents { connection, log in
             try await self.admit(draft.groupId, adding: nil, connection)
-            return try await self.append(draft, connection)
+            log.stage(draft)
         }
+        guard let event = events.first else { throw OneError(.internal, "the event was not appended") }
+        return event
     }
 }

@@ -64,16 +64,16 @@ extension PostgresStore {
     }
 
     public func createGroup(_ group: Group, event: EventDraft) async throws -> Group {
-        try await write { connection in
+        try await write { connection, log in
             if let parentId = group.parentGroupId { try await self.admit(parentId, adding: nil, connection) }
             try await self.insert(group, connection)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return group
         }
     }
 
     public func updateGroup(id: String, _ body: @escaping Update<Group>) async throws -> Group {
-        try await write { connection in
+        try await write { connection, log in
             guard let current = try await self.fetchOne(
                 PostgresQuery(unsafeSQL: Self.groupSelect + " WHERE id = $1 FOR UPDATE", binds: binds(id)), on: connection, Group.init(row:))
             else { throw OneError.notFound("group") }
@@ -95,7 +95,7 @@ extension PostgresStore {
                     status = \(updated.status.rawValue), updated_at = \(updated.updatedAt)
                 WHERE id = \(id)
                 """, logger: self.logger)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return updated
         }
     }

@@ -39,7 +39,7 @@ extension PostgresStore {
     }
 
     public func createKnowledge(_ knowledge: Knowledge, event: EventDraft) async throws -> Knowledge {
-        try await write { connection in
+        try await write { connection, log in
             try await self.admit(knowledge.groupId, adding: .knowledge, connection)
             try await connection.query(
                 """
@@ -49,13 +49,13 @@ extension PostgresStore {
                         \(knowledge.metadata.jsonText())::jsonb, \(knowledge.sourceThingId), \(knowledge.sourceField),
                         \(knowledge.createdBy), \(knowledge.createdAt), \(knowledge.updatedAt), \(knowledge.deletedAt))
                 """, logger: self.logger)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return knowledge
         }
     }
 
     public func updateKnowledge(id: String, groupId: String, _ body: @escaping Update<Knowledge>) async throws -> Knowledge {
-        try await write { connection in
+        try await write { connection, log in
             guard let current = try await self.knowledge(id: id, groupId: groupId, on: connection) else {
                 throw OneError.notFound("knowledge")
             }
@@ -68,7 +68,7 @@ extension PostgresStore {
                     deleted_at = \(updated.deletedAt)
                 WHERE id = \(id) AND group_id = \(groupId)
                 """, logger: self.logger)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return updated
         }
     }

@@ -87,7 +87,7 @@ extension PostgresStore {
     /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node
     /// that starts while another migrates waits, then finds the work done.
     public func migrate() async throws {
-        try await write { connection in
+        try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",

@@ -47,7 +47,7 @@ extension PostgresStore {
     }
 
     public func invitePerson(_ invite: PersonInvite, event: EventDraft) async throws -> Person {
-        try await write { connection in
+        try await write { connection, log in
             let invited = invite.person
             try await self.admit(invited.groupId, adding: .people, connection)
             // Insert the person unless the email is known; either way learn their ID.
@@ -70,13 +70,13 @@ extension PostgresStore {
             guard let person = try await self.person(id: personId, groupId: invited.groupId, on: connection) else {
                 throw OneError(.internal, "the invited person could not be read back")
             }
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return person
         }
     }
 
     public func updatePerson(id: String, groupId: String, _ body: @escaping Update<Person>) async throws -> Person {
-        try await write { connection in
+        try await write { connection, log in
             guard let current = try await self.person(id: id, groupId: groupId, on: connection) else { throw OneError.notFound("person") }
             try await self.admit(groupId, adding: nil, connection)
             let (updated, event) = try body(current)
@@ -90,19 +90,19 @@ extension PostgresStore {
                 UPDATE memberships SET role = \(updated.role.rawValue), permissions = \(updated.permissions),
                     updated_at = \(updated.updatedAt) WHERE person_id = \(id) AND group_id = \(groupId)
                 """, logger: self.logger)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return updated
         }
     }
 
     public func removePerson(id: String, groupId: String, event: EventDraft) async throws {
-        try await write { connection in
+        try await write { connection, log in
             try await self.admit(groupId, adding: nil, connection)
             let removed = try await self.fetchOne(
                 "DELETE FROM memberships WHERE person_id = \(id) AND group_id = \(groupId) RETURNING id", on: connection
             ) { try $0.decode(String.self) }
             guard removed != nil else { throw OneError.notFound("person") }
-            _ = try await self.append(event, connection)
+            log.stage(event)
         }
     }
 

@@ -39,7 +39,7 @@ extension PostgresStore {
     }
 
     public func createThing(_ thing: Thing, event: EventDraft) async throws -> Thing {
-        try await write { connection in
+        try await write { connection, log in
             try await self.admit(thing.groupId, adding: .things, connection)
             try await connection.query(
                 """
@@ -47,13 +47,13 @@ extension PostgresStore {
                 VALUES (\(thing.id), \(thing.groupId), \(thing.type), \(thing.name), \(thing.properties.jsonText())::jsonb,
                         \(thing.status), \(thing.createdBy), \(thing.createdAt), \(thing.updatedAt), \(thing.deletedAt))
                 """, logger: self.logger)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return thing
         }
     }
 
     public func updateThing(id: String, groupId: String, _ body: @escaping Update<Thing>) async throws -> Thing {
-        try await write { connection in
+        try await write { connection, log in
             guard let current = try await self.fetchOne(
                 PostgresQuery(unsafeSQL: Self.thingSelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
                 on: connection, Thing.init(row:))
@@ -66,7 +66,7 @@ extension PostgresStore {
                     status = \(updated.status), updated_at = \(updated.updatedAt), deleted_at = \(updated.deletedAt)
                 WHERE id = \(id) AND group_id = \(groupId)
                 """, logger: self.logger)
-            _ = try await self.append(event, connection)
+            log.stage(event)
             return updated
         }
     }

@@ -17,6 +17,7 @@ public final class PostgresStore: Store, Service {
     let logger: Logger
     let ids: IDGenerator
     let clock: OneCore.Clock
+    private let batcher: PostgresWriteBatcher
 
     /// - Parameter logger: for the pool's background work; by default only errors are logged.
     public init(configuration: PostgresClient.Configuration, clock: OneCore.Clock = .system, logger: Logger? = nil) {
@@ -25,10 +26,15 @@ public final class PostgresStore: Store, Service {
             logger.logLevel = .error
             return logger
         }()
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let ids = IDGenerator(clock: clock)
+        self.client = client
         self.logger = logger
         self.clock = clock
-        self.ids = IDGenerator(clock: clock)
+        self.ids = ids
+        self.batcher = PostgresWriteBatcher(client: client, logger: logger) { drafts, connection in
+            try await Self.appendEvents(drafts, on: connection, ids: ids, clock: clock, logger: logger)
+        }
     }
 
     /// Runs the connection pool until the task is cancelled; queries wait for it to be running.
@@ -51,7 +57,7 @@ public final class PostgresStore: Store, Service {
     }
 
     public func bootstrap(_ seed: BootstrapSeed) async throws {
-        try await write { connection in
+        try await write { connection, log in
             // Serialise bootstraps so two nodes starting on an empty database make one platform.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.bootstrapLock))", logger: self.logger)
             let rows = try await connection.query("SELECT count(*) FROM groups", logger: self.logger)
@@ -62,7 +68,7 @@ public final class PostgresStore: Store, Service {
             try await self.insertPerson(seed.person, connection)
             try await self.insert(seed.membership, connection)
             try await self.insert(seed.key, hash: seed.keyHash, connection)
-            for draft in seed.events { _ = try await self.append(draft, connection) }
+            for draft in seed.events { log.stage(draft) }
         }
     }
 
@@ -71,23 +77,35 @@ public final class PostgresStore: Store, Service {
 
     // MARK: Running statements
 
-    /// Runs `work` in one transaction on one pooled connection. Errors thrown inside pass
-    /// through unchanged (after ROLLBACK); unique violations become 409 conflicts.
-    func write<T: Sendable>(_ work: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `work` in the next group-committed transaction (see ``PostgresWriteBatcher``); the
+    /// events it stages are appended last. Unique violations become 409 conflicts.
+    func write<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection, EventLog) async throws -> T) async throws -> T {
+        try await writeReturningEvents(work).0
+    }
+
+    /// ``write(_:)``, also returning the events as stored, with their sequences.
+    func writeReturningEvents<T: Sendable>(
+        _ work: @escaping @Sendable (PostgresConnection, EventLog) async throws -> T
+    ) async throws -> (T, [Event]) {
         do {
-            return try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let value = try await work(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return value
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
-            }
+            return try await batcher.write(work)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw OneError.conflict(Self.conflictMessage(constraint: error.serverInfo?[.constraintName] ?? ""))
+        }
+    }
+
+    /// Runs `work` in a transaction of its own, outside the batches (for migrations).
+    func transaction<T: Sendable>(_ work: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await work(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 
@@ -132,26 +150,40 @@ public final class PostgresStore: Store, Service {
         return Page(fetched: items, limit: page.limit, key: cursor)
     }
 
-    /// Appends an event as the transaction's last statement. The counter row stays locked until
-    /// COMMIT, which is what orders sequences by commit.
-    func append(_ draft: EventDraft, _ connection: PostgresConnection) async throws -> Event {
-        let id = ids.make(.event)
-        let timestamp = clock.now()
-        let change = draft.change.map { $0.json.jsonText() }
-        let metadata = draft.metadata.jsonText()
-        let rows = try await connection.query(
-            """
-            WITH next AS (UPDATE event_counter SET value = value + 1 WHERE id = 1 RETURNING value)
+    /// Appends a batch's events as its transaction's last statement, numbered in order from the
+    /// counter. The counter row stays locked until COMMIT, which is what orders sequences by commit.
+    static func appendEvents(
+        _ drafts: [EventDraft], on connection: PostgresConnection, ids: IDGenerator, clock: OneCore.Clock, logger: Logger
+    ) async throws -> [Event] {
+        guard !drafts.isEmpty else { return [] }
+        var values = Conditions()
+        let count = values.bind(Int64(drafts.count))
+        var rows: [String] = []
+        var events: [Event] = []
+        for (offset, draft) in drafts.enumerated() {
+            let event = Event(
+                id: ids.make(.event), groupId: draft.groupId, sequence: 0, type: draft.type, actorId: draft.actorId,
+                targetId: draft.targetId, timestamp: clock.now(), metadata: draft.metadata, change: draft.change)
+            rows.append(
+                "(\(offset + 1), \(values.bind(event.id))::text, \(values.bind(event.groupId))::text, \(values.bind(event.type))::text, "
+                    + "\(values.bindOptional(event.actorId))::text, \(values.bindOptional(event.targetId))::text, "
+                    + "\(values.bind(event.timestamp))::bigint, \(values.bind(event.metadata.jsonText()))::jsonb, "
+                    + "\(values.bindOptional(event.change?.json.jsonText()))::jsonb)")
+            events.append(event)
+        }
+        let sql = """
+            WITH next AS (UPDATE event_counter SET value = value + \(count) WHERE id = 1 RETURNING value - \(count) AS base)
             INSERT INTO events (sequence, id, group_id, type, actor_id, target_id, timestamp, metadata, change)
-            SELECT next.value, \(id), \(draft.groupId), \(draft.type), \(draft.actorId), \(draft.targetId), \(timestamp),
-                   \(metadata)::jsonb, \(change)::jsonb FROM next
-            RETURNING sequence
-            """, logger: logger)
-        var sequence: Int64 = 0
-        for try await value in rows.decode(Int64.self) { sequence = value }
-        return Event(
-            id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
-            targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change)
+            SELECT next.base + v.ordinal, v.id, v.group_id, v.type, v.actor_id, v.target_id, v.timestamp, v.metadata, v.change
+            FROM next, (VALUES \(rows.joined(separator: ", ")))
+                AS v(ordinal, id, group_id, type, actor_id, target_id, timestamp, metadata, change)
+            RETURNING (SELECT base FROM next)
+            """
+        let rowsReturned = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: values.binds), logger: logger)
+        var base: Int64 = 0
+        for try await value in rowsReturned.decode(Int64.self) { base = value }
+        for index in events.indices { events[index].sequence = base + Int64(index) + 1 }
+        return events
     }
 
     /// Checks, inside the write, that the group accepts it. Where a quota applies, the group's
@@ -190,6 +222,15 @@ struct Conditions {
     mutating func add(_ columnAndOperator: String, _ value: any PostgresNonThrowingEncodable & Sendable) {
         let placeholder = bind(value)
         parts.append(columnAndOperator.contains(" ") ? "\(columnAndOperator) \(placeholder)" : "\(columnAndOperator) = \(placeholder)")
+    }
+
+    /// Binds a value that may be NULL and returns its placeholder.
+    mutating func bindOptional(_ value: String?) -> String {
+        guard let value else {
+            binds.appendNull()
+            return "$\(binds.count)"
+        }
+        return bind(value)
     }
 
     /// A condition with no value.

@@ -1,0 +1,134 @@
+import Logging
+import OneCore
+import PostgresNIO
+import Synchronization
+
+/// Group commit for PostgreSQL: writes that arrive together share one transaction, one event
+/// append and one WAL flush.
+///
+/// The event counter's row lock orders sequences by commit, so it must be held until COMMIT
+/// returns; with one write per transaction that would cap a whole cluster at one flush per
+/// write. Here each batch runs its writes in savepoints (a failing write rolls back alone),
+/// then appends all their events in one statement and commits. Several batches run at once on
+/// separate connections and meet only at that last statement. A batch that loses a deadlock or
+/// serialization race is run again; the writes are pure functions of what they read.
+final class PostgresWriteBatcher: Sendable {
+    /// What a job's work produced, with the events it staged; or its error.
+    typealias Outcome = Result<(value: any Sendable, events: [Event]), any Error>
+
+    struct Job: Sendable {
+        let work: @Sendable (PostgresConnection, EventLog) async throws -> any Sendable
+        let complete: @Sendable (Outcome) -> Void
+    }
+
+    private struct State {
+        var pending: [Job] = []
+        var running = 0
+    }
+
+    private let client: PostgresClient
+    private let logger: Logger
+    private let appendEvents: @Sendable ([EventDraft], PostgresConnection) async throws -> [Event]
+    private let state = Mutex(State())
+    private let maxBatch = 256
+    private let maxConcurrentBatches = 4
+    private let maxAttempts = 4
+
+    init(
+        client: PostgresClient, logger: Logger,
+        appendEvents: @escaping @Sendable ([EventDraft], PostgresConnection) async throws -> [Event]
+    ) {
+        self.client = client
+        self.logger = logger
+        self.appendEvents = appendEvents
+    }
+
+    /// Runs `work` in the next batch; returns its value and its events once the batch commits.
+    func write<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection, EventLog) async throws -> T) async throws -> (T, [Event]) {
+        let (value, events) = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(any Sendable, [Event]), any Error>) in
+            let job = Job(work: { try await work($0, $1) }, complete: { continuation.resume(with: $0.map { ($0.value, $0.events) }) })
+            let startDrainer = state.withLock { state in
+                state.pending.append(job)
+                guard state.running < maxConcurrentBatches else { return false }
+                state.running += 1
+                return true
+            }
+            if startDrainer { Task { await self.drain() } }
+        }
+        return (value as! T, events)
+    }
+
+    private func drain() async {
+        while true {
+            let jobs: [Job] = state.withLock { state in
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.running -= 1 }
+                return batch
+            }
+            if jobs.isEmpty { return }
+            await run(jobs, attempt: 1)
+        }
+    }
+
+    private func run(_ jobs: [Job], attempt: Int) async {
+        do {
+            let outcomes = try await client.withConnection { connection in try await runTransaction(jobs, on: connection) }
+            for (job, outcome) in zip(jobs, outcomes) { job.complete(outcome) }
+        } catch let error as PSQLError where Self.isRetryable(error) && attempt < maxAttempts {
+            logger.debug("retrying a write batch", metadata: ["sqlState": "\(error.serverInfo?[.sqlState] ?? "")"])
+            await run(jobs, attempt: attempt + 1)
+        } catch {
+            for job in jobs { job.complete(.failure(error)) }
+        }
+    }
+
+    /// One transaction: each job in its savepoint, then every staged event, then COMMIT.
+    private func runTransaction(_ jobs: [Job], on connection: PostgresConnection) async throws -> [Outcome] {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            var results: [Result<(any Sendable, [EventDraft]), any Error>] = []
+            for job in jobs {
+                try await connection.query("SAVEPOINT job", logger: logger)
+                let log = EventLog()
+                do {
+                    let value = try await job.work(connection, log)
+                    try await connection.query("RELEASE SAVEPOINT job", logger: logger)
+                    results.append(.success((value, log.drafts)))
+                } catch let error as PSQLError where Self.isRetryable(error) || error.serverInfo == nil {
+                    throw error  // the whole batch is in doubt
+                } catch {
+                    try await connection.query("ROLLBACK TO SAVEPOINT job", logger: logger)
+                    try await connection.query("RELEASE SAVEPOINT job", logger: logger)
+                    results.append(.failure(error))
+                }
+            }
+            let drafts = results.flatMap { (try? $0.get().1) ?? [] }
+            var events = try await appendEvents(drafts, connection)[...]
+            try await connection.query("COMMIT", logger: logger)
+            return results.map { result in
+                result.map { value, drafts in
+                    let mine = Array(events.prefix(drafts.count))
+                    events.removeFirst(drafts.count)
+                    return (value, mine)
+                }
+            }
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Deadlocks and serialization failures: the batch did nothing and may simply run again.
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "")
+    }
+}
+
+/// The events one write asks to append; they get their sequences when its batch commits.
+final class EventLog: @unchecked Sendable {
+    // Used by one job at a time, inside its batch's transaction.
+    private(set) var drafts: [EventDraft] = []
+
+    func stage(_ draft: EventDraft) { drafts.append(draft) }
+}
