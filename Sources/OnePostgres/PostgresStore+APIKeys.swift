@@ -20,7 +20,9 @@ extension PostgresStore {
         """
 
     public func apiKey(hash: String) async throws -> APIKey? {
-        try await fetchOne(PostgresQuery(unsafeSQL: Self.apiKeySelect + " WHERE hash = $1", binds: binds(hash)), APIKey.init(row:))
+        var found: APIKey?
+        for try await key in try await client.execute(Prepared.APIKeyByHash(hash: hash), logger: logger) { found = key }
+        return found
     }
 
     public func apiKey(id: String, groupId: String) async throws -> APIKey? {

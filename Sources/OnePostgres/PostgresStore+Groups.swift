@@ -24,7 +24,15 @@ extension PostgresStore {
     }
 
     func group(id: String, on connection: PostgresConnection?) async throws -> Group? {
-        try await fetchOne(PostgresQuery(unsafeSQL: Self.groupSelect + " WHERE id = $1", binds: binds(id)), on: connection, Group.init(row:))
+        let statement = Prepared.GroupByID(id: id)
+        let rows = if let connection {
+            try await connection.execute(statement, logger: logger)
+        } else {
+            try await client.execute(statement, logger: logger)
+        }
+        var found: Group?
+        for try await group in rows { found = group }
+        return found
     }
 
     public func groups(parentId: String?, among ids: [String]?, page: PageRequest) async throws -> Page<Group> {

@@ -22,7 +22,15 @@ extension PostgresStore {
     }
 
     func thing(id: String, groupId: String, on connection: PostgresConnection?) async throws -> Thing? {
-        try await fetchOne(PostgresQuery(unsafeSQL: Self.thingSelect + " WHERE id = $1 AND group_id = $2", binds: binds(id, groupId)), on: connection, Thing.init(row:))
+        let statement = Prepared.ThingByID(id: id, groupId: groupId)
+        let rows = if let connection {
+            try await connection.execute(statement, logger: logger)
+        } else {
+            try await client.execute(statement, logger: logger)
+        }
+        var found: Thing?
+        for try await thing in rows { found = thing }
+        return found
     }
 
     /// Lists things; `text` is a case-insensitive substring match served by the trigram index.
@@ -41,12 +49,7 @@ extension PostgresStore {
     public func createThing(_ thing: Thing, event: EventDraft) async throws -> Thing {
         try await write { connection, log in
             try await self.admit(thing.groupId, adding: .things, connection)
-            try await connection.query(
-                """
-                INSERT INTO things (id, group_id, type, name, properties, status, created_by, created_at, updated_at, deleted_at)
-                VALUES (\(thing.id), \(thing.groupId), \(thing.type), \(thing.name), \(thing.properties.jsonText())::jsonb,
-                        \(thing.status), \(thing.createdBy), \(thing.createdAt), \(thing.updatedAt), \(thing.deletedAt))
-                """, logger: self.logger)
+            for try await _ in try await connection.execute(Prepared.InsertThing(thing: thing), logger: self.logger) {}
             log.stage(event)
             return thing
         }

@@ -156,32 +156,13 @@ public final class PostgresStore: Store, Service {
         _ drafts: [EventDraft], on connection: PostgresConnection, ids: IDGenerator, clock: OneCore.Clock, logger: Logger
     ) async throws -> [Event] {
         guard !drafts.isEmpty else { return [] }
-        var values = Conditions()
-        let count = values.bind(Int64(drafts.count))
-        var rows: [String] = []
-        var events: [Event] = []
-        for (offset, draft) in drafts.enumerated() {
-            let event = Event(
+        var events = drafts.map { draft in
+            Event(
                 id: ids.make(.event), groupId: draft.groupId, sequence: 0, type: draft.type, actorId: draft.actorId,
                 targetId: draft.targetId, timestamp: clock.now(), metadata: draft.metadata, change: draft.change)
-            rows.append(
-                "(\(offset + 1), \(values.bind(event.id))::text, \(values.bind(event.groupId))::text, \(values.bind(event.type))::text, "
-                    + "\(values.bindOptional(event.actorId))::text, \(values.bindOptional(event.targetId))::text, "
-                    + "\(values.bind(event.timestamp))::bigint, \(values.bind(event.metadata.jsonText()))::jsonb, "
-                    + "\(values.bindOptional(event.change?.json.jsonText()))::jsonb)")
-            events.append(event)
         }
-        let sql = """
-            WITH next AS (UPDATE event_counter SET value = value + \(count) WHERE id = 1 RETURNING value - \(count) AS base)
-            INSERT INTO events (sequence, id, group_id, type, actor_id, target_id, timestamp, metadata, change)
-            SELECT next.base + v.ordinal, v.id, v.group_id, v.type, v.actor_id, v.target_id, v.timestamp, v.metadata, v.change
-            FROM next, (VALUES \(rows.joined(separator: ", ")))
-                AS v(ordinal, id, group_id, type, actor_id, target_id, timestamp, metadata, change)
-            RETURNING (SELECT base FROM next)
-            """
-        let rowsReturned = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: values.binds), logger: logger)
         var base: Int64 = 0
-        for try await value in rowsReturned.decode(Int64.self) { base = value }
+        for try await value in try await connection.execute(Prepared.AppendEvents(events: events), logger: logger) { base = value }
         for index in events.indices { events[index].sequence = base + Int64(index) + 1 }
         return events
     }
