@@ -8,10 +8,15 @@ import Synchronization
 ///
 /// The event counter's row lock orders sequences by commit, so it must be held until COMMIT
 /// returns; with one write per transaction that would cap a whole cluster at one flush per
-/// write. Here each batch runs its writes in savepoints (a failing write rolls back alone),
-/// then appends all their events in one statement and commits. Several batches run at once on
-/// separate connections and meet only at that last statement. A batch that loses a deadlock or
-/// serialization race is run again; the writes are pure functions of what they read.
+/// write. Here a batch runs its writes one after another, appends all their events in one
+/// statement and commits. Several batches run at once on separate connections and meet only at
+/// that last statement.
+///
+/// A batch first runs optimistically, without savepoints. If any write fails, the batch is
+/// rolled back and run again with each write in its own savepoint, so the failure rolls back
+/// alone: nothing a failed write did is ever committed, and the common all-succeed case pays no
+/// savepoint round trips. A batch that loses a deadlock or serialization race is run again.
+/// This is sound because writes are pure functions of what they read.
 final class PostgresWriteBatcher: Sendable {
     /// What a job's work produced, with the events it staged; or its error.
     typealias Outcome = Result<(value: any Sendable, events: [Event]), any Error>
@@ -71,10 +76,14 @@ final class PostgresWriteBatcher: Sendable {
         }
     }
 
-    private func run(_ jobs: [Job], attempt: Int) async {
+    private func run(_ jobs: [Job], attempt: Int, isolated: Bool = false) async {
         do {
-            let outcomes = try await client.withConnection { connection in try await runTransaction(jobs, on: connection) }
+            let outcomes = try await client.withConnection { connection in
+                try await runTransaction(jobs, isolated: isolated, on: connection)
+            }
             for (job, outcome) in zip(jobs, outcomes) { job.complete(outcome) }
+        } catch is OptimismFailed {
+            await run(jobs, attempt: attempt, isolated: true)
         } catch let error as PSQLError where Self.isRetryable(error) && attempt < maxAttempts {
             logger.debug("retrying a write batch", metadata: ["sqlState": "\(error.serverInfo?[.sqlState] ?? "")"])
             await run(jobs, attempt: attempt + 1)
@@ -83,21 +92,30 @@ final class PostgresWriteBatcher: Sendable {
         }
     }
 
-    /// One transaction: each job in its savepoint, then every staged event, then COMMIT.
-    private func runTransaction(_ jobs: [Job], on connection: PostgresConnection) async throws -> [Outcome] {
+    /// A write failed in an optimistic batch: run the batch again with savepoints.
+    private struct OptimismFailed: Error {}
+
+    /// One transaction: the jobs (each in a savepoint when `isolated`), every staged event, COMMIT.
+    private func runTransaction(_ jobs: [Job], isolated: Bool, on connection: PostgresConnection) async throws -> [Outcome] {
         try await connection.query("BEGIN", logger: logger)
         do {
             var results: [Result<(any Sendable, [EventDraft]), any Error>] = []
             for job in jobs {
-                try await connection.query("SAVEPOINT job", logger: logger)
+                if isolated { try await connection.query("SAVEPOINT job", logger: logger) }
                 let log = EventLog()
                 do {
                     let value = try await job.work(connection, log)
-                    try await connection.query("RELEASE SAVEPOINT job", logger: logger)
+                    if isolated { try await connection.query("RELEASE SAVEPOINT job", logger: logger) }
                     results.append(.success((value, log.drafts)))
                 } catch let error as PSQLError where Self.isRetryable(error) || error.serverInfo == nil {
                     throw error  // the whole batch is in doubt
                 } catch {
+                    if !isolated {
+                        // A lone write needs no second run: roll it back and report its error.
+                        guard jobs.count == 1 else { throw OptimismFailed() }
+                        try await connection.query("ROLLBACK", logger: logger)
+                        return [.failure(error)]
+                    }
                     try await connection.query("ROLLBACK TO SAVEPOINT job", logger: logger)
                     try await connection.query("RELEASE SAVEPOINT job", logger: logger)
                     results.append(.failure(error))

@@ -147,6 +147,44 @@ struct StoreConformanceTests {
         }
     }
 
+    @Test("concurrent writes that fail leave nothing behind, and those beside them still commit", arguments: TestStore.available)
+    func concurrentMixedOutcomes(kind: TestStore) async throws {
+        try await kind.withFreshStore { store, _ in
+            let home = try await store.createGroup(group("Home"), event: event("", "group_created"))
+            let a = try await store.createThing(thing(in: home.id), event: event(home.id, "thing_created"))
+            let b = try await store.createThing(thing(in: home.id), event: event(home.id, "thing_created"))
+            let before = try await store.events(EventQuery(groupId: home.id), page: PageRequest(limit: 100)).items.count
+            // 20 writers race to make the same connection; 20 others make distinct things.
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { tasks in
+                for index in 0..<40 {
+                    tasks.addTask {
+                        let now = Clock.system.now()
+                        do {
+                            if index % 2 == 0 {
+                                let connection = Connection(id: IDGenerator().make(.connection), groupId: home.id, fromId: a.id, toId: b.id, type: "owns", createdAt: now, updatedAt: now)
+                                _ = try await store.createConnection(connection, event: event(home.id, "connection_created", target: connection.id))
+                                return "connected"
+                            } else {
+                                _ = try await store.createThing(thing(in: home.id, name: "parallel \(index)"), event: event(home.id, "thing_created"))
+                                return "thing"
+                            }
+                        } catch let error as OneError where error.code == .conflict {
+                            return "conflict"
+                        }
+                    }
+                }
+                return try await tasks.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(outcomes == ["connected": 1, "conflict": 19, "thing": 20])
+            let connections = try await store.connections(ConnectionQuery(groupId: home.id), page: PageRequest(limit: 100)).items
+            #expect(connections.count == 1)
+            let events = try await store.events(EventQuery(groupId: home.id), page: PageRequest(limit: 100)).items
+            #expect(events.count == before + 21, "one event per successful write, none for the refused")
+            let sequences = events.map(\.sequence)
+            #expect(sequences == Array(sequences[0]...(sequences[0] + Int64(sequences.count) - 1)))
+        }
+    }
+
     @Test("bootstrap happens once", arguments: TestStore.available)
     func bootstrapOnce(kind: TestStore) async throws {
         try await kind.withFreshStore { store, _ in
