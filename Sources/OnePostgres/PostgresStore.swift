@@ -18,15 +18,34 @@ public final class PostgresStore: Store, Service {
     let ids: IDGenerator
     let clock: OneCore.Clock
     private let batcher: PostgresWriteBatcher
+    /// Where the database is, for error messages (never the password).
+    let address: String
+    /// A direct connection's settings, to check the server before the pool starts retrying.
+    private let preflight: PostgresConnection.Configuration?
 
-    /// - Parameter logger: for the pool's background work; by default only errors are logged.
-    public init(configuration: PostgresClient.Configuration, clock: OneCore.Clock = .system, logger: Logger? = nil) {
+    /// The store at a `postgres://` URL (see ``configuration(url:)``).
+    public convenience init(url: String, clock: OneCore.Clock = .system, logger: Logger? = nil) throws {
+        try self.init(
+            configuration: Self.configuration(url: url), preflight: Self.preflightConfiguration(url: url), clock: clock,
+            logger: logger)
+    }
+
+    /// - Parameters:
+    ///   - preflight: settings for one direct connection made before the pool starts, so a wrong
+    ///     password or a missing database is reported at once rather than retried.
+    ///   - logger: for the pool's background work; by default only errors are logged.
+    public init(
+        configuration: PostgresClient.Configuration, preflight: PostgresConnection.Configuration? = nil,
+        clock: OneCore.Clock = .system, logger: Logger? = nil
+    ) {
+        self.preflight = preflight
         let logger = logger ?? {
             var logger = Logger(label: "one.postgres")
             logger.logLevel = .error
             return logger
         }()
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.address = "\(configuration.username)@\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
         let ids = IDGenerator(clock: clock)
         self.client = client
         self.logger = logger
@@ -43,12 +62,57 @@ public final class PostgresStore: Store, Service {
     }
 
     /// Runs `body` with this store's pool running and its schema migrated, then stops the pool.
+    /// Fails fast, with a message naming the server, when the database cannot be reached.
     public func withRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.run() }
             defer { group.cancelAll() }
+            try await checkConnection(within: .seconds(15))
             try await migrate()
             return try await body()
+        }
+    }
+
+    /// Checks the server answers, naming the problem when it does not: with a direct connection
+    /// when preflight settings are known, else with one pooled round trip bounded in time (the
+    /// pool otherwise keeps retrying a server that is down).
+    func checkConnection(within timeout: Duration) async throws {
+        if let preflight {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: preflight, id: 0, logger: logger)
+                try await connection.close()
+                return
+            } catch let error as PSQLError where error.serverInfo?[PSQLError.ServerInfo.Field.message] != nil {
+                throw OneError(.unavailable, "cannot use PostgreSQL at \(address): \(error.serverInfo?[PSQLError.ServerInfo.Field.message] ?? "")")
+            } catch {
+                throw OneError(.unavailable, "cannot connect to PostgreSQL at \(address): is the server running and accepting TCP connections?")
+            }
+        }
+        let reached = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    try await self.ping()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next()
+            group.cancelAll()
+            return first ?? nil
+        }
+        switch reached {
+        case .success: return
+        case .failure(let error as PSQLError) where error.serverInfo?[PSQLError.ServerInfo.Field.message] != nil:
+            throw OneError(.unavailable, "cannot use PostgreSQL at \(address): \(error.serverInfo?[PSQLError.ServerInfo.Field.message] ?? "")")
+        case .failure:
+            throw OneError(.unavailable, "cannot connect to PostgreSQL at \(address): check the host, port, user and password")
+        case nil:
+            throw OneError(.unavailable, "no answer from PostgreSQL at \(address) within \(timeout)")
         }
     }
 

@@ -14,7 +14,7 @@ struct StoreLocation {
     func withService<T: Sendable>(ontologies: [String], _ body: (OneService) async throws -> T) async throws -> T {
         let ontology = try Ontology.load(extensions: ontologies)
         if let databaseURL {
-            let store = PostgresStore(configuration: try PostgresStore.configuration(url: databaseURL))
+            let store = try PostgresStore(url: databaseURL)
             // Several nodes share this database: keys are read on every request, so a revocation
             // on one node is seen by all at once.
             return try await store.withRunning {

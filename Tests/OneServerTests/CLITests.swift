@@ -5,11 +5,25 @@ import Testing
 
 @Suite("one command line")
 struct CLITests {
-    @Test("init prints exactly one JSON object once; a second init refuses and shows no key")
-    func initialise() throws {
-        let directory = try OneProcess.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try OneProcess.run(["init", "--data-dir", directory, "--json"])
+    /// The flags that point `one` at a fresh store of `kind`.
+    static func withStoreArguments(_ kind: TestStore, _ body: ([String]) async throws -> Void) async throws {
+        switch kind {
+        case .sqlite:
+            let directory = try OneProcess.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try await body(["--data-dir", directory])
+        case .postgres:
+            try await PostgresTestDatabase.withFreshDatabase { url in try await body(["--database", url]) }
+        }
+    }
+
+    @Test("init prints exactly one JSON object once; a second init refuses and shows no key", arguments: TestStore.available)
+    func initialise(kind: TestStore) async throws {
+        try await Self.withStoreArguments(kind) { store in try Self.initialise(store) }
+    }
+
+    static func initialise(_ store: [String]) throws {
+        let first = try OneProcess.run(["init", "--json"] + store)
         #expect(first.status == 0, "\(first.error)")
         let object = try JSONValue(jsonText: first.output)
         #expect(Set(object.objectValue?.keys.map { $0 } ?? []) == ["apiKey", "groupId", "personId"])
@@ -18,28 +32,31 @@ struct CLITests {
         #expect(IDKind.group.matches(object["groupId"]?.stringValue ?? ""))
         #expect(first.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
 
-        let second = try OneProcess.run(["init", "--data-dir", directory, "--json"])
+        let second = try OneProcess.run(["init", "--json"] + store)
         #expect(second.status != 0)
         #expect(second.error.contains("already initialised"))
         #expect(!second.output.contains("gsk_") && !second.error.contains("gsk_"))
     }
 
-    @Test("keys create and revoke work on the store; bad flags exit 2 with one line")
-    func keysAndUsage() throws {
-        let directory = try OneProcess.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let initialised = try JSONValue(jsonText: try OneProcess.run(["init", "--data-dir", directory, "--json"]).output)
+    @Test("keys create and revoke work on the store; bad flags exit 2 with one line", arguments: TestStore.available)
+    func keysAndUsage(kind: TestStore) async throws {
+        try await Self.withStoreArguments(kind) { store in try Self.keysAndUsage(store) }
+    }
+
+    static func keysAndUsage(_ store: [String]) throws {
+        let initialised = try JSONValue(jsonText: try OneProcess.run(["init", "--json"] + store).output)
         let group = try #require(initialised["groupId"]?.stringValue)
-        let created = try OneProcess.run(["keys", "create", "--group", group, "--role", "group_user", "--data-dir", directory, "--json"])
+        let created = try OneProcess.run(["keys", "create", "--group", group, "--role", "group_user", "--json"] + store)
         #expect(created.status == 0, "\(created.error)")
         let key = try JSONValue(jsonText: created.output)
         let keyId = try #require(key["apiKeyId"]?.stringValue)
         #expect(key["apiKey"]?.stringValue?.hasPrefix("gsk_") == true)
-        #expect(try OneProcess.run(["keys", "revoke", keyId, "--data-dir", directory]).status == 0)
-        let again = try OneProcess.run(["keys", "revoke", keyId, "--data-dir", directory])
+        #expect(try OneProcess.run(["keys", "revoke", keyId] + store).status == 0)
+        let again = try OneProcess.run(["keys", "revoke", keyId] + store)
         #expect(again.status == 1)
         #expect(again.error.contains("already revoked"))
-        #expect(try OneProcess.run(["keys", "create", "--group", "grp_00000000000000000000000000", "--role", "customer", "--data-dir", directory]).status == 1)
+        #expect(try OneProcess.run(["keys", "create", "--group", "grp_00000000000000000000000000", "--role", "customer"] + store).status == 1)
+        #expect(try OneProcess.run(["init", "--database", "mysql://nope"]).status == 1, "a malformed database URL is a clear failure")
 
         for arguments in [["--bogus"], ["serve", "--port", "eighty"], ["keys", "create", "--group", group, "--role", "king"], ["keys", "create"]] {
             let result = try OneProcess.run(arguments)
@@ -59,6 +76,28 @@ struct CLITests {
             let output = try await OneProcess.serveOutput(dataDirectory: directory, for: .milliseconds(1_500))
             let keys = output.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("gsk_") }
             #expect(keys.count == (run == 0 ? 1 : 0), "run \(run): \(output)")
+        }
+    }
+
+    @Test("a database that cannot be used is named in a clear error at once", .enabled(if: TestStore.postgresAdminURL != nil, "ONE_TEST_DATABASE_URL is not set: PostgreSQL runs are skipped"))
+    func unusableDatabase() throws {
+        let admin = try #require(TestStore.postgresAdminURL.flatMap(URLComponents.init(string:)))
+        var wrongPassword = admin
+        wrongPassword.password = "not-the-password"
+        var missingDatabase = admin
+        missingDatabase.path = "/one_no_such_database"
+        var closedPort = missingDatabase
+        closedPort.port = 1
+        let cases = [
+            (wrongPassword.string!, "password authentication failed"),
+            (missingDatabase.string!, "does not exist"),
+            (closedPort.string!, "is the server running"),
+        ]
+        for (url, message) in cases {
+            let result = try OneProcess.run(["init", "--database", url])
+            #expect(result.status == 1)
+            #expect(result.error.contains(message), "\(result.error)")
+            #expect(!result.error.contains("not-the-password"), "the error never repeats a password")
         }
     }
 }

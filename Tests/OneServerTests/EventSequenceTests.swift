@@ -28,7 +28,7 @@ struct EventSequenceTests {
             // Several nodes: on PostgreSQL each writer set gets its own store and connection pool.
             var nodes: [any Store] = [store]
             if kind == .postgres {
-                for _ in 0..<2 { nodes.append(PostgresStore(configuration: try PostgresStore.configuration(url: location))) }
+                for _ in 0..<2 { nodes.append(try PostgresStore(url: location)) }
             }
             let writersPerNode = 4
             let eventsPerWriter = 40

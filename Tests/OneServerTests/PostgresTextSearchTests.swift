@@ -10,7 +10,7 @@ struct PostgresTextSearchTests {
     @Test("?q= on names is served by the trigram index, not by scanning the group's things")
     func trigramPlan() async throws {
         try await PostgresTestDatabase.withFreshDatabase { url in
-            let store = PostgresStore(configuration: try PostgresStore.configuration(url: url))
+            let store = try PostgresStore(url: url)
             try await store.withRunning {
                 let service = OneService(store: store, ontology: try Ontology.base())
                 let platform = try await service.bootstrap()

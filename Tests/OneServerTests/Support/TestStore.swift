@@ -30,7 +30,7 @@ enum TestStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
             return try await body(store, directory.path)
         case .postgres:
             return try await PostgresTestDatabase.withFreshDatabase { url in
-                let store = PostgresStore(configuration: try PostgresStore.configuration(url: url))
+                let store = try PostgresStore(url: url)
                 return try await store.withRunning { try await body(store, url) }
             }
         }
