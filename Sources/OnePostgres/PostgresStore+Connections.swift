@@ -41,6 +41,8 @@ extension PostgresStore {
     public func createConnection(_ connection: Connection, event: EventDraft) async throws -> Connection {
         try await write { db, log in
             try await self.admit(connection.groupId, adding: .connections, db)
+            // Hold both ends, so neither can be archived before this commits.
+            try await db.query("SELECT 1 FROM things WHERE id IN (\(connection.fromId), \(connection.toId)) FOR SHARE", logger: self.logger)
             for (field, id) in [("fromId", connection.fromId), ("toId", connection.toId)] {
                 guard let end = try await self.thing(id: id, groupId: connection.groupId, on: db), end.deletedAt == nil else {
                     throw OneError(.notFound, "\(field) does not name a thing in this group", field: field)

@@ -87,6 +87,8 @@ extension PostgresStore {
             else { throw OneError.notFound("group") }
             let (updated, event) = try body(current)
             if let parentId = updated.parentGroupId, parentId != current.parentGroupId {
+                // Moves are serialised, so two concurrent moves cannot each pass the cycle check.
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.groupMoveLock))", logger: self.logger)
                 guard try await self.group(id: parentId, on: connection) != nil else {
                     throw OneError(.notFound, "parentGroupId does not name a group", field: "parentGroupId")
                 }

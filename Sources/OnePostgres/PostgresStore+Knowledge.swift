@@ -56,9 +56,10 @@ extension PostgresStore {
 
     public func updateKnowledge(id: String, groupId: String, _ body: @escaping Update<Knowledge>) async throws -> Knowledge {
         try await write { connection, log in
-            guard let current = try await self.knowledge(id: id, groupId: groupId, on: connection) else {
-                throw OneError.notFound("knowledge")
-            }
+            let locked = try await self.fetchOne(
+                PostgresQuery(unsafeSQL: Self.knowledgeSelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
+                on: connection, Knowledge.init(row:))
+            guard let current = locked else { throw OneError.notFound("knowledge") }
             try await self.admit(groupId, adding: nil, connection)
             let (updated, event) = try body(current)
             try await connection.query(

@@ -9,20 +9,22 @@ extension PostgresStore {
                 "CREATE EXTENSION IF NOT EXISTS pg_trgm",
                 """
                 CREATE TABLE groups (
-                    id text PRIMARY KEY, slug text NOT NULL UNIQUE, name text NOT NULL, type text NOT NULL,
+                    id text PRIMARY KEY, slug text NOT NULL, name text NOT NULL, type text NOT NULL,
                     parent_group_id text REFERENCES groups(id), description text, metadata jsonb NOT NULL,
                     settings jsonb NOT NULL, status text NOT NULL, created_at bigint NOT NULL, updated_at bigint NOT NULL)
                 """,
                 "CREATE INDEX groups_by_parent ON groups (parent_group_id, id)",
+                // Slugs are unique among siblings, so one tenant's names tell nothing of another's.
+                "CREATE UNIQUE INDEX groups_sibling_slug ON groups (COALESCE(parent_group_id, ''), slug)",
                 """
-                CREATE TABLE persons (
-                    id text PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL, username text, bio text,
-                    avatar text, created_at bigint NOT NULL, updated_at bigint NOT NULL)
+                CREATE TABLE persons (id text PRIMARY KEY, email text NOT NULL UNIQUE, created_at bigint NOT NULL)
                 """,
+                // The profile each group sees lives on the membership, so no tenant reads or edits another's.
                 """
                 CREATE TABLE memberships (
                     id text PRIMARY KEY, person_id text NOT NULL REFERENCES persons(id),
-                    group_id text NOT NULL REFERENCES groups(id), role text NOT NULL, permissions text[] NOT NULL,
+                    group_id text NOT NULL REFERENCES groups(id), name text NOT NULL, username text, bio text, avatar text,
+                    role text NOT NULL, permissions text[] NOT NULL,
                     created_at bigint NOT NULL, updated_at bigint NOT NULL, UNIQUE (group_id, person_id))
                 """,
                 "CREATE INDEX memberships_by_person ON memberships (person_id)",

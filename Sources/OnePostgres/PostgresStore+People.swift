@@ -23,10 +23,10 @@ extension Membership {
 }
 
 extension PostgresStore {
-    /// A person seen through one membership: the profile, with the membership's group and role.
+    /// A person seen through one membership: their identity, and the profile and role that group holds.
     static let personSelect = """
-        SELECT p.id, m.group_id, p.email, p.name, p.username, p.bio, p.avatar, m.role, m.permissions,
-               p.created_at, GREATEST(p.updated_at, m.updated_at) AS updated_at
+        SELECT p.id, m.group_id, p.email, m.name, m.username, m.bio, m.avatar, m.role, m.permissions,
+               m.created_at, m.updated_at
         FROM persons p JOIN memberships m ON m.person_id = p.id
         """
 
@@ -50,21 +50,7 @@ extension PostgresStore {
         try await write { connection, log in
             let invited = invite.person
             try await self.admit(invited.groupId, adding: .people, connection)
-            // Insert the person unless the email is known; either way learn their ID.
-            let personId = try await self.fetchOne(
-                """
-                WITH inserted AS (
-                    INSERT INTO persons (id, email, name, username, bio, avatar, created_at, updated_at)
-                    VALUES (\(invited.id), \(invited.email), \(invited.name), \(invited.username), \(invited.bio),
-                            \(invited.avatar), \(invited.createdAt), \(invited.updatedAt))
-                    ON CONFLICT (email) DO NOTHING RETURNING id
-                )
-                SELECT id FROM inserted UNION ALL SELECT id FROM persons WHERE email = \(invited.email) LIMIT 1
-                """, on: connection) { try $0.decode(String.self) } ?? invited.id
-            try await self.insert(
-                Membership(
-                    id: invite.membershipId, personId: personId, groupId: invited.groupId, role: invited.role,
-                    permissions: invited.permissions, createdAt: invited.createdAt, updatedAt: invited.updatedAt), connection)
+            let personId = try await self.insertMember(invited, membershipId: invite.membershipId, connection)
             var event = event
             event.targetId = personId
             guard let person = try await self.person(id: personId, groupId: invited.groupId, on: connection) else {
@@ -77,17 +63,16 @@ extension PostgresStore {
 
     public func updatePerson(id: String, groupId: String, _ body: @escaping Update<Person>) async throws -> Person {
         try await write { connection, log in
-            guard let current = try await self.person(id: id, groupId: groupId, on: connection) else { throw OneError.notFound("person") }
+            let locked = try await self.fetchOne(
+                PostgresQuery(unsafeSQL: Self.personSelect + " WHERE p.id = $1 AND m.group_id = $2 FOR UPDATE OF m", binds: binds(id, groupId)),
+                on: connection, Person.init(row:))
+            guard let current = locked else { throw OneError.notFound("person") }
             try await self.admit(groupId, adding: nil, connection)
             let (updated, event) = try body(current)
             try await connection.query(
                 """
-                UPDATE persons SET name = \(updated.name), username = \(updated.username), bio = \(updated.bio),
-                    avatar = \(updated.avatar), updated_at = \(updated.updatedAt) WHERE id = \(id)
-                """, logger: self.logger)
-            try await connection.query(
-                """
-                UPDATE memberships SET role = \(updated.role.rawValue), permissions = \(updated.permissions),
+                UPDATE memberships SET name = \(updated.name), username = \(updated.username), bio = \(updated.bio),
+                    avatar = \(updated.avatar), role = \(updated.role.rawValue), permissions = \(updated.permissions),
                     updated_at = \(updated.updatedAt) WHERE person_id = \(id) AND group_id = \(groupId)
                 """, logger: self.logger)
             log.stage(event)
@@ -95,7 +80,7 @@ extension PostgresStore {
         }
     }
 
-    public func removePerson(id: String, groupId: String, event: EventDraft) async throws {
+    public func removePerson(id: String, groupId: String, event: EventDraft) async throws -> [String] {
         try await write { connection, log in
             try await self.admit(groupId, adding: nil, connection)
             let removed = try await self.fetchOne(
@@ -103,6 +88,13 @@ extension PostgresStore {
             ) { try $0.decode(String.self) }
             guard removed != nil else { throw OneError.notFound("person") }
             log.stage(event)
+            let keys = try await self.fetchAll(
+                """
+                UPDATE api_keys SET status = 'revoked'
+                WHERE person_id = \(id) AND group_id = \(groupId) AND status = 'active' RETURNING id
+                """, on: connection) { try $0.decode(String.self) }
+            for keyId in keys.sorted() { log.stage(event.revoking(keyId)) }
+            return keys
         }
     }
 
@@ -115,21 +107,23 @@ extension PostgresStore {
         return try await fetchAll(PostgresQuery(unsafeSQL: sql, binds: conditions.binds), Membership.init(row:))
     }
 
-    func insertPerson(_ person: Person, _ connection: PostgresConnection) async throws {
+    /// Adds `person` to their group: the identity when the email is new (else the existing one),
+    /// and a membership holding the profile and role. Returns the person's ID.
+    func insertMember(_ person: Person, membershipId: String, _ connection: PostgresConnection) async throws -> String {
+        // DO UPDATE (a no-op) rather than DO NOTHING, so RETURNING yields the ID even when a
+        // concurrent transaction inserted the same email first.
+        let personId = try await fetchOne(
+            """
+            INSERT INTO persons (id, email, created_at) VALUES (\(person.id), \(person.email), \(person.createdAt))
+            ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id
+            """, on: connection) { try $0.decode(String.self) }
+        guard let personId else { throw OneError(.internal, "the person could not be stored") }
         try await connection.query(
             """
-            INSERT INTO persons (id, email, name, username, bio, avatar, created_at, updated_at)
-            VALUES (\(person.id), \(person.email), \(person.name), \(person.username), \(person.bio), \(person.avatar),
-                    \(person.createdAt), \(person.updatedAt))
+            INSERT INTO memberships (id, person_id, group_id, name, username, bio, avatar, role, permissions, created_at, updated_at)
+            VALUES (\(membershipId), \(personId), \(person.groupId), \(person.name), \(person.username), \(person.bio),
+                    \(person.avatar), \(person.role.rawValue), \(person.permissions), \(person.createdAt), \(person.updatedAt))
             """, logger: logger)
-    }
-
-    func insert(_ membership: Membership, _ connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO memberships (id, person_id, group_id, role, permissions, created_at, updated_at)
-            VALUES (\(membership.id), \(membership.personId), \(membership.groupId), \(membership.role.rawValue),
-                    \(membership.permissions), \(membership.createdAt), \(membership.updatedAt))
-            """, logger: logger)
+        return personId
     }
 }

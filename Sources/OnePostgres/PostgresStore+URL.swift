@@ -5,13 +5,14 @@ import PostgresNIO
 extension PostgresStore {
     /// Client settings from a `postgres://user:password@host:port/database` URL (also
     /// `postgresql://`). `?sslmode=require` turns TLS on; without it, TLS is off, which suits
-    /// loopback and private networks.
+    /// loopback and private networks. `?pool_size=N` caps this node's connections (default 20);
+    /// keep nodes × pool size under the server's `max_connections`.
     public static func configuration(url: String) throws -> PostgresClient.Configuration {
         let parts = try URLParts(url)
         let tls: PostgresClient.Configuration.TLS = parts.requiresTLS ? .require(.makeClientConfiguration()) : .disable
         var configuration = PostgresClient.Configuration(
             host: parts.host, port: parts.port, username: parts.user, password: parts.password, database: parts.database, tls: tls)
-        configuration.options.maximumConnections = 32
+        configuration.options.maximumConnections = parts.poolSize
         return configuration
     }
 
@@ -35,6 +36,7 @@ extension PostgresStore {
         let password: String?
         let database: String?
         let requiresTLS: Bool
+        let poolSize: Int
 
         init(_ url: String) throws {
             guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
@@ -49,6 +51,11 @@ extension PostgresStore {
             self.password = components.password?.removingPercentEncoding
             self.database = database.isEmpty ? nil : database
             self.requiresTLS = components.queryItems?.first { $0.name == "sslmode" }?.value == "require"
+            let poolSize = components.queryItems?.first { $0.name == "pool_size" }?.value
+            guard let size = Int(poolSize ?? "20"), (1...1_000).contains(size) else {
+                throw OneError.validation("database", "pool_size in the database URL must be a number from 1 to 1000")
+            }
+            self.poolSize = size
         }
     }
 }

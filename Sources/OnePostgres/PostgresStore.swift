@@ -129,8 +129,7 @@ public final class PostgresStore: Store, Service {
                 throw OneError(.alreadyInitialized, "this store is already initialised; its first key was shown once and is not shown again")
             }
             try await self.insert(seed.group, connection)
-            try await self.insertPerson(seed.person, connection)
-            try await self.insert(seed.membership, connection)
+            _ = try await self.insertMember(seed.person, membershipId: seed.membership.id, connection)
             try await self.insert(seed.key, hash: seed.keyHash, connection)
             for draft in seed.events { log.stage(draft) }
         }
@@ -138,6 +137,7 @@ public final class PostgresStore: Store, Service {
 
     static let migrationLock: Int64 = 0x4F4E_4501
     static let bootstrapLock: Int64 = 0x4F4E_4502
+    static let groupMoveLock: Int64 = 0x4F4E_4503
 
     // MARK: Running statements
 
@@ -175,8 +175,7 @@ public final class PostgresStore: Store, Service {
 
     private static func conflictMessage(constraint: String) -> String {
         switch constraint {
-        case "groups_slug_key": "a group with this slug already exists"
-        case "persons_email_key": "a person with this email already exists"
+        case "groups_sibling_slug": "a group with this slug already exists beside it"
         case "memberships_group_id_person_id_key": "this person is already a member of the group"
         case "connections_unique_live": "a connection with the same fromId, toId and type already exists"
         default: "this record conflicts with an existing one"

@@ -9,7 +9,7 @@ extension SQLiteStore {
                 sql: """
                     CREATE TABLE groups (
                         id TEXT PRIMARY KEY NOT NULL,
-                        slug TEXT NOT NULL UNIQUE,
+                        slug TEXT NOT NULL,
                         name TEXT NOT NULL,
                         type TEXT NOT NULL,
                         parentGroupId TEXT REFERENCES groups(id),
@@ -21,22 +21,25 @@ extension SQLiteStore {
                         updatedAt INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     CREATE INDEX groups_by_parent ON groups(parentGroupId, id);
+                    -- Slugs are unique among siblings, so one tenant's names tell nothing of another's.
+                    CREATE UNIQUE INDEX groups_sibling_slug ON groups(COALESCE(parentGroupId, ''), slug);
 
+                    -- A person is one identity (an email) across groups; the profile each group
+                    -- sees lives on the membership, so no tenant reads or edits another's.
                     CREATE TABLE persons (
                         id TEXT PRIMARY KEY NOT NULL,
                         email TEXT NOT NULL UNIQUE,
-                        name TEXT NOT NULL,
-                        username TEXT,
-                        bio TEXT,
-                        avatar TEXT,
-                        createdAt INTEGER NOT NULL,
-                        updatedAt INTEGER NOT NULL
+                        createdAt INTEGER NOT NULL
                     ) WITHOUT ROWID;
 
                     CREATE TABLE memberships (
                         id TEXT PRIMARY KEY NOT NULL,
                         personId TEXT NOT NULL REFERENCES persons(id),
                         groupId TEXT NOT NULL REFERENCES groups(id),
+                        name TEXT NOT NULL,
+                        username TEXT,
+                        bio TEXT,
+                        avatar TEXT,
                         role TEXT NOT NULL,
                         permissions TEXT NOT NULL,
                         createdAt INTEGER NOT NULL,

@@ -29,10 +29,10 @@ extension Role {
 }
 
 extension SQLiteStore {
-    /// A person seen through one membership: the profile, with the membership's group and role.
+    /// A person seen through one membership: their identity, and the profile and role that group holds.
     static let personColumns = """
-        SELECT p.id, m.groupId, p.email, p.name, p.username, p.bio, p.avatar, m.role, m.permissions,
-               p.createdAt, MAX(p.updatedAt, m.updatedAt) AS updatedAt
+        SELECT p.id, m.groupId, p.email, m.name, m.username, m.bio, m.avatar, m.role, m.permissions,
+               m.createdAt, m.updatedAt
         FROM persons p JOIN memberships m ON m.personId = p.id
         """
 
@@ -56,16 +56,7 @@ extension SQLiteStore {
         try await write { db in
             let invited = invite.person
             try self.admit(invited.groupId, adding: .people, db)
-            var personId = invited.id
-            if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM persons WHERE email = ?"), arguments: [invited.email]) {
-                personId = existing
-            } else {
-                try self.insertPerson(invited, db)
-            }
-            try self.insert(
-                Membership(
-                    id: invite.membershipId, personId: personId, groupId: invited.groupId, role: invited.role,
-                    permissions: invited.permissions, createdAt: invited.createdAt, updatedAt: invited.updatedAt), db)
+            let personId = try self.insertMember(invited, membershipId: invite.membershipId, db)
             var event = event
             event.targetId = personId
             _ = try self.append(event, db)
@@ -82,25 +73,34 @@ extension SQLiteStore {
             try self.admit(groupId, adding: nil, db)
             let (updated, event) = try body(current)
             try db.cachedStatement(
-                sql: "UPDATE persons SET name = ?, username = ?, bio = ?, avatar = ?, updatedAt = ? WHERE id = ?"
-            ).execute(arguments: [updated.name, updated.username, updated.bio, updated.avatar, updated.updatedAt, id])
-            try db.cachedStatement(
-                sql: "UPDATE memberships SET role = ?, permissions = ?, updatedAt = ? WHERE personId = ? AND groupId = ?"
+                sql: """
+                    UPDATE memberships SET name = ?, username = ?, bio = ?, avatar = ?, role = ?, permissions = ?, updatedAt = ?
+                    WHERE personId = ? AND groupId = ?
+                    """
             ).execute(arguments: [
-                updated.role.rawValue, JSONValue(updated.permissions).jsonText(), updated.updatedAt, id, groupId,
+                updated.name, updated.username, updated.bio, updated.avatar, updated.role.rawValue,
+                JSONValue(updated.permissions).jsonText(), updated.updatedAt, id, groupId,
             ])
             _ = try self.append(event, db)
             return updated
         }
     }
 
-    public func removePerson(id: String, groupId: String, event: EventDraft) async throws {
+    public func removePerson(id: String, groupId: String, event: EventDraft) async throws -> [String] {
         try await write { db in
             try self.admit(groupId, adding: nil, db)
             try db.cachedStatement(sql: "DELETE FROM memberships WHERE personId = ? AND groupId = ?")
                 .execute(arguments: [id, groupId])
             guard db.changesCount > 0 else { throw OneError.notFound("person") }
             _ = try self.append(event, db)
+            let keys = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM api_keys WHERE personId = ? AND groupId = ? AND status = 'active' ORDER BY id"),
+                arguments: [id, groupId])
+            for keyId in keys {
+                try db.cachedStatement(sql: "UPDATE api_keys SET status = 'revoked' WHERE id = ?").execute(arguments: [keyId])
+                _ = try self.append(event.revoking(keyId), db)
+            }
+            return keys
         }
     }
 
@@ -117,27 +117,23 @@ extension SQLiteStore {
         }
     }
 
-    func insertPerson(_ person: Person, _ db: Database) throws {
+    /// Adds `person` to their group: the identity when the email is new (else the existing one),
+    /// and a membership holding the profile and role. Returns the person's ID.
+    func insertMember(_ person: Person, membershipId: String, _ db: Database) throws -> String {
+        try db.cachedStatement(sql: "INSERT INTO persons (id, email, createdAt) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING")
+            .execute(arguments: [person.id, person.email, person.createdAt])
+        guard let personId = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM persons WHERE email = ?"), arguments: [person.email]) else {
+            throw OneError(.internal, "the person could not be stored")
+        }
         try db.cachedStatement(
             sql: """
-                INSERT INTO persons (id, email, name, username, bio, avatar, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO memberships (id, personId, groupId, name, username, bio, avatar, role, permissions, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            person.id, person.email, person.name, person.username, person.bio, person.avatar, person.createdAt,
-            person.updatedAt,
+            membershipId, personId, person.groupId, person.name, person.username, person.bio, person.avatar,
+            person.role.rawValue, JSONValue(person.permissions).jsonText(), person.createdAt, person.updatedAt,
         ])
-    }
-
-    func insert(_ membership: Membership, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO memberships (id, personId, groupId, role, permissions, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            membership.id, membership.personId, membership.groupId, membership.role.rawValue,
-            JSONValue(membership.permissions).jsonText(), membership.createdAt, membership.updatedAt,
-        ])
+        return personId
     }
 }

@@ -1,4 +1,5 @@
 import GRDB
+import OneCore
 import Synchronization
 
 /// Group commit: writes that arrive while a transaction is running wait and then share the next
@@ -72,7 +73,15 @@ final class WriteBatcher: Sendable {
             do {
                 completions = try await writer.writeWithoutTransaction { db -> [Completion] in
                     try db.beginTransaction(.immediate)
-                    let completions = jobs.map { $0.run(db) }
+                    var completions: [Completion] = []
+                    for job in jobs {
+                        completions.append(job.run(db))
+                        // Some errors (I/O, disk full) make SQLite roll back the whole transaction;
+                        // later savepoints would then commit on their own. Fail the batch instead.
+                        guard db.isInsideTransaction else {
+                            throw OneError(.unavailable, "the database rolled back a write batch")
+                        }
+                    }
                     do {
                         try db.commit()
                     } catch {

@@ -8,7 +8,7 @@ import OneCore
 struct OneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "one",
-        abstract: "ONE: a multi-tenant backend for the 6-dimension ontology, on an embedded SQLite store.",
+        abstract: "ONE: a multi-tenant backend for the 6-dimension ontology, on an embedded SQLite store or PostgreSQL.",
         subcommands: [Serve.self, Init.self, Keys.self],
         defaultSubcommand: nil
     )

@@ -111,6 +111,7 @@ struct JSONValueTests {
 
     @Test("malformed JSON text throws INVALID_JSON", arguments: [
         "", "   ", "{", "}", #"{"a":}"#, #"{"a" 1}"#, #"{a:1}"#, "{'a':1}", #"{"a":1"#, #"{"a":1,}"#, "[1,]", "[1 2]",
+        #""\u0000""#, #"{"a":"x\u0000y"}"#,
         "[", "tru", "nul", "True", "1 2", "01", "-", "1.", ".5", "+1", "1e", "1e400", "NaN", #""abc"#, #""\x""#,
         #""\u12""#, #""\ud800""#, #""\udc00""#, "\"a\tb\"", "\"a\nb\"",
     ])
@@ -136,7 +137,7 @@ struct JSONValueTests {
     }
 
     @Test("strings with quotes, escapes, control characters and non-ASCII round trip", arguments: [
-        "", "plain", #"quote " and backslash \"#, "line\nbreak\ttab\rreturn", "nul \u{0} bell \u{7} esc \u{1B} del \u{7F}",
+        "", "plain", #"quote " and backslash \"#, "line\nbreak\ttab\rreturn", "bell \u{7} esc \u{1B} del \u{7F} unit \u{1F}",
         "/slash/", "é ü ß 中文 \u{1F600}", "\u{2028}\u{2029}",
     ])
     func stringRoundTrip(string: String) throws {

@@ -1,9 +1,9 @@
-/// The role matrix of backend-plan.md, as data and one function.
+/// The role matrix of the ONE platform, as data and one function.
 ///
 /// | role | groups | people | things | connections | events | knowledge | keys |
 /// |---|---|---|---|---|---|---|---|
 /// | platform_owner | all | all | all | all | all | all | all |
-/// | group_owner | own + descendants | all | all | all | all | all | all |
+/// | group_owner | own + descendants | all | all | all | all | all | create, list, revoke (up to its role) |
 /// | group_user | read | read | read, create, edit own | read, create | read, create | read, create | none |
 /// | customer | none | read self | read | read | none | none | none |
 public enum AccessPolicy {

@@ -83,3 +83,12 @@ public struct EventDraft: Sendable, Equatable {
         self.change = change
     }
 }
+
+extension EventDraft {
+    /// The `api_key_revoked` event for a key revoked as a consequence of this event.
+    public func revoking(_ keyId: String) -> EventDraft {
+        EventDraft(
+            groupId: groupId, type: "api_key_revoked", actorId: actorId, targetId: keyId,
+            metadata: ["reason": .string(type)])
+    }
+}

@@ -38,7 +38,7 @@ extension OneService {
         let now = clock.now()
         var found = keyCache.key(hash: hash, now: now)
         if found == nil, let stored = try await store.apiKey(hash: hash) {
-            keyCache.store(stored, hash: hash, now: now)
+            keyCache.store(stored, hash: hash, now: clock.now())
             found = stored
         }
         guard let key = found else { throw OneError(.unauthenticated, "X-API-Key is not a valid API key") }
@@ -57,8 +57,7 @@ extension OneService {
     /// role is at most the caller's and its permissions within the caller's.
     public func createAPIKey(_ input: NewAPIKey, in scope: Scope) async throws -> IssuedAPIKey {
         try AccessPolicy.require(scope.principal, .create, .keys)
-        let issued = try await issueAPIKey(input, groupId: scope.groupId, caller: scope.principal)
-        return issued
+        return try await issueAPIKey(input, groupId: scope.groupId, caller: scope.principal)
     }
 
     /// Makes a key without a caller, for operators at the console (`one keys create`).
@@ -87,6 +86,21 @@ extension OneService {
         if let expiresAt = input.expiresAt, expiresAt <= now {
             throw OneError.validation("expiresAt", "expiresAt must be in the future")
         }
+        var expiresAt = input.expiresAt ?? now + Self.defaultKeyLifetime
+        var rateLimit = input.rateLimit ?? .default
+        if let caller {
+            // Never longer-lived or less throttled than the key that makes it.
+            if let callerExpiry = caller.expiresAt {
+                if let asked = input.expiresAt, asked > callerExpiry {
+                    throw OneError.validation("expiresAt", "expiresAt cannot be later than the expiry of the key making it")
+                }
+                expiresAt = min(expiresAt, callerExpiry)
+            }
+            if let asked = input.rateLimit, asked.requests > caller.rateLimit.requests || asked.burst > caller.rateLimit.burst {
+                throw OneError.validation("rateLimit", "rateLimit cannot exceed the rate limit of the key making it")
+            }
+            rateLimit = RateLimit(requests: min(rateLimit.requests, caller.rateLimit.requests), burst: min(rateLimit.burst, caller.rateLimit.burst))
+        }
         if let limit = input.rateLimit {
             guard (1...100_000_000).contains(limit.requests) else {
                 throw OneError.validation("rateLimit.requests", "rateLimit.requests must be between 1 and 100000000 per minute")
@@ -103,9 +117,8 @@ extension OneService {
         let secret = APIKeySecret.generate()
         let key = APIKey(
             id: ids.make(.apiKey), groupId: groupId, name: name, role: role, permissions: permissions,
-            personId: input.personId, rateLimit: input.rateLimit ?? .default,
-            prefix: APIKeySecret.displayPrefix(secret), expiresAt: input.expiresAt ?? now + Self.defaultKeyLifetime,
-            createdAt: now)
+            personId: input.personId, rateLimit: rateLimit, prefix: APIKeySecret.displayPrefix(secret),
+            expiresAt: expiresAt, createdAt: now)
         let event = EventDraft(
             groupId: groupId, type: "api_key_created", actorId: caller?.actorId, targetId: key.id,
             metadata: ["name": .string(name), "role": .string(role.rawValue)])

@@ -24,7 +24,7 @@ extension OneService {
         let secret = APIKeySecret.generate()
         let key = APIKey(
             id: ids.make(.apiKey), groupId: group.id, name: "platform bootstrap key", role: .platformOwner,
-            personId: person.id, rateLimit: RateLimit(requests: 100_000, burst: 10_000),
+            personId: person.id, rateLimit: RateLimit(requests: 10_000_000, burst: 100_000),
             prefix: APIKeySecret.displayPrefix(secret), expiresAt: nil, createdAt: now)
         let events = [
             EventDraft(groupId: group.id, type: "group_created", actorId: person.id, targetId: group.id, change: .created(group)),

@@ -18,12 +18,7 @@ extension OneService {
         let type = try Validate.text(input.type, field: "type", maxLength: 100)
         try ontology.checkCustomEventType(type)
         let metadata = try Validate.object(input.metadata, field: "metadata")
-        if let targetId = input.targetId {
-            guard let kind = IDKind.of(targetId) else {
-                throw OneError(.invalidID, "targetId must be an ID such as thg_…", field: "targetId")
-            }
-            if kind == .thing { _ = try await existingThing(targetId, in: scope, field: "targetId") }
-        }
+        if let targetId = input.targetId { try await requireRecord(targetId, in: scope, field: "targetId") }
         return try await store.appendEvent(draft(scope, type, target: input.targetId, metadata: metadata))
     }
 
@@ -39,9 +34,34 @@ extension OneService {
         var query = query
         query.groupId = scope.groupId
         if let type = query.type { try ontology.check(type, in: ontology.eventTypes, field: "type") }
+        for (field, id) in [("actorId", query.actorId), ("targetId", query.targetId)] {
+            if let id, IDKind.of(id) == nil {
+                throw OneError(.invalidID, "\(field) must be an ID such as usr_… or thg_…", field: field)
+            }
+        }
         if let since = query.since, let until = query.until, until < since {
             throw OneError.validation("until", "until must not be before since")
         }
         return try await store.events(query, page: page)
+    }
+
+    /// Checks that `id` names a record the scope holds (a member, for people; a reachable group,
+    /// for groups), answering 404 alike for missing records and other tenants' records.
+    func requireRecord(_ id: String, in scope: Scope, field: String) async throws {
+        guard let kind = IDKind.of(id) else {
+            throw OneError(.invalidID, "\(field) must be an ID such as thg_… or usr_…", field: field)
+        }
+        let group = scope.groupId
+        let found: Bool = switch kind {
+        case .thing: try await store.thing(id: id, groupId: group) != nil
+        case .connection: try await store.connection(id: id, groupId: group) != nil
+        case .knowledge: try await store.knowledge(id: id, groupId: group) != nil
+        case .person: try await store.person(id: id, groupId: group) != nil
+        case .event: try await store.event(id: id, groupId: group) != nil
+        case .apiKey: try await store.apiKey(id: id, groupId: group) != nil
+        case .group: try await canReach(scope.principal, groupId: id)
+        case .membership: false
+        }
+        guard found else { throw OneError(.notFound, "\(field) does not name a record in this group", field: field) }
     }
 }

@@ -100,10 +100,16 @@ extension OneService {
         }
         let settings = try patch.settings.map { value throws(OneError) in try Self.validated(value) }
         let parentId = try Validate.optionalID(patch.parentGroupId, .group, field: "parentGroupId")
-        if let parentId {
-            guard id != principal.groupId || principal.role == .platformOwner else {
-                throw OneError.forbidden("only a platform owner can move the group its key belongs to")
+        // A group's place, quotas and lifecycle are governed from above: its own owners may not
+        // lift their limits, undo an archive, or move out from under their parent.
+        if id == principal.groupId, principal.role != .platformOwner {
+            if let field = [("parentGroupId", patch.parentGroupId != nil), ("settings", patch.settings != nil), ("status", patch.status != nil)]
+                .first(where: \.1)?.0
+            {
+                throw OneError(.forbidden, "only a platform owner or an owner of a parent group can change the \(field) of this key's own group", field: field)
             }
+        }
+        if let parentId {
             guard try await canReach(principal, groupId: parentId) else {
                 throw OneError(.notFound, "parentGroupId does not name a group you can reach", field: "parentGroupId")
             }
@@ -132,8 +138,7 @@ extension OneService {
 
     /// Archives a group: it stays readable but refuses writes until set active again.
     public func archiveGroup(id: String, as principal: Principal) async throws -> Group {
-        try AccessPolicy.require(principal, .delete, .groups)
-        return try await updateGroup(id: id, GroupPatch(status: .archived), as: principal)
+        try await updateGroup(id: id, GroupPatch(status: .archived), as: principal)
     }
 
     func reachableGroup(_ id: String, _ principal: Principal) async throws -> Group {

@@ -114,7 +114,8 @@ extension OneService {
         }
     }
 
-    /// Ends a person's membership in the scope's group; the person and their other memberships stay.
+    /// Ends a person's membership in the scope's group and revokes their keys there; the person
+    /// and their other memberships stay.
     public func removePerson(id: String, in scope: Scope) async throws {
         try AccessPolicy.require(scope.principal, .delete, .people)
         let person = try await self.person(id: id, in: scope)
@@ -122,7 +123,9 @@ extension OneService {
             throw OneError.forbidden("a \(scope.principal.role.rawValue) cannot remove a \(person.role.rawValue)")
         }
         let change = Change(before: ["role": .string(person.role.rawValue)])
-        try await store.removePerson(id: id, groupId: scope.groupId, event: draft(scope, "user_removed_from_group", target: id, change: change))
+        let revoked = try await store.removePerson(
+            id: id, groupId: scope.groupId, event: draft(scope, "user_removed_from_group", target: id, change: change))
+        for keyId in revoked { keyCache.evict(keyId: keyId) }
     }
 
     /// The person's memberships in the groups the caller can reach.

@@ -37,7 +37,7 @@ extension OneService {
         let name = try Validate.text(input.name, field: "name")
         let properties = try Validate.object(input.properties, field: "properties")
         let status = input.status ?? "active"
-        try ontology.checkThingStatus(status)
+        try checkSettableStatus(status)
         let now = clock.now()
         let thing = Thing(
             id: ids.make(.thing), groupId: scope.groupId, type: type, name: name, properties: properties,
@@ -68,11 +68,12 @@ extension OneService {
         if let properties = patch.properties, properties.objectValue == nil {
             throw OneError.validation("properties", "properties must be a JSON object, not \(properties.typeName)")
         }
-        if let status = patch.status { try ontology.checkThingStatus(status) }
+        if let status = patch.status { try checkSettableStatus(status) }
         let principal = scope.principal
         let now = clock.now()
         return try await store.updateThing(id: id, groupId: scope.groupId) { current in
             try AccessPolicy.requireOwnership(principal, of: current.createdBy)
+            guard current.deletedAt == nil else { throw OneError.conflict("this thing is archived and cannot be changed") }
             var updated = current
             updated.type = type ?? current.type
             updated.name = name ?? current.name
@@ -112,6 +113,15 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .read, .events)
         _ = try await existingThing(id, in: scope)
         return try await store.events(EventQuery(groupId: scope.groupId, targetId: id, newestFirst: true), page: page)
+    }
+
+    /// Statuses a client may set directly: any in the ontology but `archived`, which only
+    /// `DELETE` sets (with `deletedAt`), so archived things always leave lists and quotas together.
+    private func checkSettableStatus(_ status: String) throws(OneError) {
+        guard status != "archived" else {
+            throw OneError.validation("status", "status 'archived' is set by DELETE /api/things/:id, not directly")
+        }
+        try ontology.checkThingStatus(status)
     }
 
     func existingThing(_ id: String, in scope: Scope, field: String = "id") async throws -> Thing {

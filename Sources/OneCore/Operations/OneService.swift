@@ -86,29 +86,40 @@ final class KeyUsageRecorder: Sendable {
 }
 
 /// API keys recently looked up, by secret digest, so a request costs a dictionary probe rather
-/// than a query. Entries live `lifetime` milliseconds; revocation removes them at once.
+/// than a query. Entries live `lifetime` milliseconds; revocation removes them at once, and
+/// keeps them out: a lookup that read the key just before the revocation committed cannot put
+/// it back.
 final class APIKeyCache: Sendable {
+    private struct State {
+        var entries: [String: (key: APIKey, cachedAt: Timestamp)] = [:]
+        var revoked: Set<String> = []
+    }
+
     private let lifetime: Timestamp
-    private let entries = Mutex<[String: (key: APIKey, cachedAt: Timestamp)]>([:])
+    private let state = Mutex(State())
 
     init(lifetime: Timestamp) { self.lifetime = lifetime }
 
     func key(hash: String, now: Timestamp) -> APIKey? {
-        entries.withLock { entries in
-            guard let entry = entries[hash], now - entry.cachedAt < lifetime else { return nil }
+        state.withLock { state in
+            guard let entry = state.entries[hash], now - entry.cachedAt < lifetime else { return nil }
             return entry.key
         }
     }
 
     func store(_ key: APIKey, hash: String, now: Timestamp) {
         guard lifetime > 0 else { return }
-        entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
-            entries[hash] = (key, now)
+        state.withLock { state in
+            guard !state.revoked.contains(key.id) else { return }
+            if state.entries.count > 10_000 { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[hash] = (key, now)
         }
     }
 
     func evict(keyId: String) {
-        entries.withLock { entries in entries = entries.filter { $0.value.key.id != keyId } }
+        state.withLock { state in
+            state.entries = state.entries.filter { $0.value.key.id != keyId }
+            state.revoked.insert(keyId)
+        }
     }
 }

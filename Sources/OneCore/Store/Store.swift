@@ -63,8 +63,9 @@ public protocol PersonStore: Sendable {
     /// Conflict when they are a member already; counts against the `people` quota.
     func invitePerson(_ invite: PersonInvite, event: EventDraft) async throws -> Person
     func updatePerson(id: String, groupId: String, _ body: @escaping Update<Person>) async throws -> Person
-    /// Ends a person's membership in `groupId`.
-    func removePerson(id: String, groupId: String, event: EventDraft) async throws
+    /// Ends a person's membership in `groupId` and revokes the keys that act as them there,
+    /// each with an `api_key_revoked` event. Returns the revoked keys' IDs.
+    func removePerson(id: String, groupId: String, event: EventDraft) async throws -> [String]
     /// A person's memberships, only in `among` groups when given.
     func memberships(personId: String, among groupIds: [String]?) async throws -> [Membership]
 }

@@ -209,6 +209,8 @@ struct JSONParser {
                     guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
+                // NUL is valid JSON but not storable everywhere (PostgreSQL's text and jsonb refuse it).
+                guard scalar != 0 else { throw fail("\\u0000 is not accepted in strings") }
                 guard let unicode = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
                 result.append(contentsOf: Array(String(Character(unicode)).utf8))
             default: throw fail("invalid escape")

@@ -5,7 +5,7 @@ import OneCore
 struct APIKeyController {
     let service: OneService
 
-    /// The answer to POST: the key's record with its secret and, as backend-plan.md names it, `apiKeyId`.
+    /// The answer to POST: the key's record with its secret and, as the platform's clients expect it, `apiKeyId`.
     struct Created: JSONRepresentable {
         let record: APIKey
         let key: String

@@ -1,8 +1,8 @@
 import Hummingbird
 import OneCore
 
-/// `/api/groups`: tenants and their nesting. The path names the group, so `X-Group-Id` does
-/// not apply; reach is checked against the key's own group.
+/// `/api/groups`: tenants and their nesting. Where the path names a group, reach is checked
+/// against the key's own group; `POST` creates under the `X-Group-Id` group by default.
 struct GroupController {
     let service: OneService
 

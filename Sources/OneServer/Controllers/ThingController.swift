@@ -36,7 +36,7 @@ struct ThingController {
             return JSON(ListResponse(try await service.connections(ofThing: try context.id, in: scope, page: query.page)))
         }
         routes.get(":id/events") { request, context in
-            let query = try ListQuery(request, cursorIsValid: { Int64($0) != nil })
+            let query = try ListQuery(request, keyedBySequence: ())
             let scope = try await context.scope(service, request)
             return JSON(ListResponse(try await service.events(ofThing: try context.id, in: scope, page: query.page)))
         }

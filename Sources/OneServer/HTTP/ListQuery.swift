@@ -33,6 +33,11 @@ struct ListQuery {
         self.page = PageRequest(limit: limit, after: after)
     }
 
+    /// A list keyed by event sequence numbers.
+    init(_ request: Request, keyedBySequence: Void) throws {
+        try self.init(request, cursorIsValid: { Int64($0) != nil })
+    }
+
     /// A list keyed by IDs of `kind`.
     init(_ request: Request, keyedBy kind: IDKind) throws {
         try self.init(request, cursorIsValid: kind.matches)
@@ -43,6 +48,9 @@ struct ListQuery {
         guard let value = parameters[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         guard value.count <= maxLength else {
             throw OneError.validation(name, "\(name) must be at most \(maxLength) characters")
+        }
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw OneError.validation(name, "\(name) must not contain control characters")
         }
         return value
     }

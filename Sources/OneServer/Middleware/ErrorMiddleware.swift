@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import OneCore
 
-/// Turns every error into DESIGN.md's error shape, `{"error": …, "code": …}`, in one place.
+/// Turns every error into the API's one error shape, `{"error": …, "code": …}`, in one place.
 /// Unexpected errors become a 500 that says nothing of internals; the log keeps the detail.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

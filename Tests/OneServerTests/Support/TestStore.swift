@@ -45,6 +45,8 @@ enum PostgresTestDatabase {
         try await admin(adminURL, "CREATE DATABASE \(name)")
         var components = try #require(URLComponents(string: adminURL))
         components.path = "/" + name
+        // Many tests run at once, each with a pool of its own: keep each small.
+        components.queryItems = (components.queryItems ?? []).filter { $0.name != "pool_size" } + [URLQueryItem(name: "pool_size", value: "6")]
         let url = try #require(components.string)
         do {
             let result = try await body(url)
