@@ -51,8 +51,7 @@ extension PostgresStore {
     public func updateAPIKey(id: String, groupId: String, _ body: @escaping Update<APIKey>) async throws -> APIKey {
         try await write { connection, log in
             guard let current = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.apiKeySelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
-                on: connection, APIKey.init(row:))
+                PostgresQuery(unsafeSQL: Self.apiKeySelect + Self.lockedInGroup, binds: binds(id, groupId)), on: connection, APIKey.init(row:))
             else { throw OneError.notFound("API key") }
             let (updated, event) = try body(current)
             try await connection.query(

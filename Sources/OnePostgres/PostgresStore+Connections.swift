@@ -65,8 +65,7 @@ extension PostgresStore {
     public func updateConnection(id: String, groupId: String, _ body: @escaping Update<Connection>) async throws -> Connection {
         try await write { db, log in
             guard let current = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.connectionSelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
-                on: db, Connection.init(row:))
+                PostgresQuery(unsafeSQL: Self.connectionSelect + Self.lockedInGroup, binds: binds(id, groupId)), on: db, Connection.init(row:))
             else { throw OneError.notFound("connection") }
             try await self.admit(groupId, adding: nil, db)
             let (updated, event) = try body(current)

@@ -57,8 +57,7 @@ extension PostgresStore {
     public func updateKnowledge(id: String, groupId: String, _ body: @escaping Update<Knowledge>) async throws -> Knowledge {
         try await write { connection, log in
             let locked = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.knowledgeSelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
-                on: connection, Knowledge.init(row:))
+                PostgresQuery(unsafeSQL: Self.knowledgeSelect + Self.lockedInGroup, binds: binds(id, groupId)), on: connection, Knowledge.init(row:))
             guard let current = locked else { throw OneError.notFound("knowledge") }
             try await self.admit(groupId, adding: nil, connection)
             let (updated, event) = try body(current)

@@ -58,8 +58,7 @@ extension PostgresStore {
     public func updateThing(id: String, groupId: String, _ body: @escaping Update<Thing>) async throws -> Thing {
         try await write { connection, log in
             guard let current = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.thingSelect + " WHERE id = $1 AND group_id = $2 FOR UPDATE", binds: binds(id, groupId)),
-                on: connection, Thing.init(row:))
+                PostgresQuery(unsafeSQL: Self.thingSelect + Self.lockedInGroup, binds: binds(id, groupId)), on: connection, Thing.init(row:))
             else { throw OneError.notFound("thing") }
             try await self.admit(groupId, adding: nil, connection)
             let (updated, event) = try body(current)

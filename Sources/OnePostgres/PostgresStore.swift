@@ -135,6 +135,9 @@ public final class PostgresStore: Store, Service {
         }
     }
 
+    /// The row by ID in one group, locked until the transaction ends: the read of a read-modify-write.
+    static let lockedInGroup = " WHERE id = $1 AND group_id = $2 FOR UPDATE"
+
     static let migrationLock: Int64 = 0x4F4E_4501
     static let bootstrapLock: Int64 = 0x4F4E_4502
     static let groupMoveLock: Int64 = 0x4F4E_4503
