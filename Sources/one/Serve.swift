@@ -39,6 +39,8 @@ struct Serve: AsyncParsableCommand {
                  group: \(result.groupId)   person: \(result.personId)
                 ================================================================
                 """)
+            // Shown now even when standard output is a pipe or a file, not at exit.
+            fflush(stdout)
         } catch let error as OneError where error.code == .alreadyInitialized {}
         let configuration = AppConfiguration(host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
         try await buildApplication(configuration, service: service).runService()

@@ -43,6 +43,9 @@ struct EventSequenceTests {
                     var violations: [String] = []
                     var seen = 0
                     while seen < total {
+                        // Read the flag before querying: an empty page only proves something when
+                        // every writer had already returned before the query began.
+                        let writersDone = done.isSet
                         let page = try await store.events(EventQuery(groupId: groupId), page: PageRequest(limit: 100, after: String(last)))
                         for event in page.items {
                             if event.sequence != last + 1 { violations.append("after \(last) the reader found \(event.sequence)") }
@@ -50,7 +53,7 @@ struct EventSequenceTests {
                             seen += 1
                         }
                         if page.items.isEmpty {
-                            if done.isSet && seen < total { violations.append("writers done, reader saw only \(seen)"); break }
+                            if writersDone { violations.append("writers done, reader saw only \(seen)"); break }
                             try await Task.sleep(for: .milliseconds(1))
                         }
                     }

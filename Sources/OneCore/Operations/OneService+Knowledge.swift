@@ -61,6 +61,7 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .read, .knowledge)
         var query = query
         query.groupId = scope.groupId
+        query.label = try Validate.searchText(query.label, field: "label")
         if let type = query.type { try ontology.checkKnowledgeType(type) }
         _ = try Validate.optionalID(query.sourceThingId, .thing, field: "sourceThingId")
         return try await store.knowledge(query, page: page)

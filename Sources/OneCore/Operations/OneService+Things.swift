@@ -54,6 +54,7 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .read, .things)
         var query = query
         query.groupId = scope.groupId
+        query.text = try Validate.searchText(query.text, field: "q")
         if let type = query.type { try ontology.check(type, in: ontology.thingTypes, field: "type") }
         if let status = query.status { try ontology.checkThingStatus(status) }
         return try await store.things(query, page: page)

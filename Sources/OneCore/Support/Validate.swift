@@ -17,6 +17,15 @@ enum Validate {
         return trimmed
     }
 
+    /// Free text to search for: no control characters (NUL least of all, which PostgreSQL refuses).
+    static func searchText(_ value: String?, field: String) throws(OneError) -> String? {
+        guard let value else { return nil }
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw OneError.validation(field, "\(field) must not contain control characters")
+        }
+        return value
+    }
+
     /// A JSON object (or nothing, meaning an empty object).
     static func object(_ value: JSONValue?, field: String) throws(OneError) -> JSONValue {
         guard let value else { return [:] }

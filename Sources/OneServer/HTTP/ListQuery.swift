@@ -49,9 +49,6 @@ struct ListQuery {
         guard value.count <= maxLength else {
             throw OneError.validation(name, "\(name) must be at most \(maxLength) characters")
         }
-        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw OneError.validation(name, "\(name) must not contain control characters")
-        }
         return value
     }
 

@@ -74,16 +74,11 @@ struct OneProcess {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONValue(jsonText: text)) ?? .null)
     }
 
-    /// Runs `one serve` on a fresh port for `duration`, stops it with SIGTERM, and returns what it printed.
-    static func serveOutput(dataDirectory: String, for duration: Duration) async throws -> String {
-        let process = Process()
-        process.executableURL = try executable
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--port", String(Int.random(in: 20_000...60_000)), "--log-level", "error"]
+    /// Runs `one serve` until it answers `/health`, stops it with SIGTERM, and returns what it printed.
+    static func serveOutput(dataDirectory: String) async throws -> String {
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try await Task.sleep(for: duration)
+        let (process, port) = try serve(dataDirectory: dataDirectory, output: output)
+        try await waitForHealth(port: port)
         process.terminate()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
