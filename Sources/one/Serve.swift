@@ -28,7 +28,9 @@ struct Serve: AsyncParsableCommand {
     private func serve(_ service: OneService) async throws {
         do {
             let result = try await service.bootstrap()
-            print(
+            // Written straight to the descriptor, so it shows at once even when standard output
+            // is a pipe or a file.
+            FileHandle.standardOutput.write(Data(
                 """
                 ================================================================
                  ONE initialised a new store in \(store.location.description)
@@ -38,9 +40,8 @@ struct Serve: AsyncParsableCommand {
 
                  group: \(result.groupId)   person: \(result.personId)
                 ================================================================
-                """)
-            // Shown now even when standard output is a pipe or a file, not at exit.
-            fflush(stdout)
+
+                """.utf8))
         } catch let error as OneError where error.code == .alreadyInitialized {}
         let configuration = AppConfiguration(host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
         try await buildApplication(configuration, service: service).runService()
