@@ -15,7 +15,7 @@ struct HealthAndContractTests {
 
     /// Every route the router serves, as the OpenAPI document spells it.
     static let routes: [(String, String)] = [
-        ("get", "/health"), ("get", "/openapi.json"),
+        ("get", "/health"), ("get", "/openapi.json"), ("get", "/docs"),
         ("get", "/api/groups"), ("post", "/api/groups"), ("get", "/api/groups/{id}"), ("patch", "/api/groups/{id}"),
         ("delete", "/api/groups/{id}"), ("get", "/api/groups/{id}/children"),
         ("get", "/api/people"), ("post", "/api/people"), ("get", "/api/people/{id}"), ("patch", "/api/people/{id}"),
@@ -29,6 +29,20 @@ struct HealthAndContractTests {
         ("get", "/api/knowledge"), ("post", "/api/knowledge"), ("get", "/api/knowledge/{id}"), ("delete", "/api/knowledge/{id}"),
         ("post", "/api/keys"), ("get", "/api/keys"), ("delete", "/api/keys/{id}"),
     ]
+
+    @Test("/docs serves the page that renders the contract", arguments: TestStore.available)
+    func docsPage(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
+            let reply = try await server.api.get("/docs", key: nil)
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentType]?.hasPrefix("text/html") == true)
+            guard case .string(let html) = reply.json else {
+                Issue.record("not a page")
+                return
+            }
+            #expect(html.contains("fetch(\"/openapi.json\")"))
+        }
+    }
 
     @Test("/openapi.json is an OpenAPI 3.1 document describing every route the server has", arguments: TestStore.available)
     func contract(store: TestStore) async throws {

@@ -1,7 +1,8 @@
 import Hummingbird
 import OneCore
 
-/// Public probes: `/health` (the store answers) and `/openapi.json` (the contract).
+/// Public routes: `/health` (the store answers), `/openapi.json` (the contract) and `/docs`
+/// (the contract rendered for people, by a self-contained page that reads `/openapi.json`).
 struct HealthController {
     let service: OneService
 
@@ -19,6 +20,11 @@ struct HealthController {
             Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+        }
+        routes.get("docs") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.page)))
         }
         return routes
     }
