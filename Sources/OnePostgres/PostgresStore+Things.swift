@@ -39,10 +39,7 @@ extension PostgresStore {
         conditions.add("group_id", query.groupId)
         if let type = query.type { conditions.add("type", type) }
         if let status = query.status { conditions.add("status", status) } else { conditions.add("deleted_at IS NULL") }
-        if let text = query.text {
-            let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
-            conditions.add("name ILIKE", pattern)
-        }
+        if let pattern = query.containsPattern { conditions.add("name ILIKE", pattern) }
         return try await fetchPage(Self.thingSelect, where: conditions, page: page, decode: Thing.init(row:), cursor: \.id)
     }
 

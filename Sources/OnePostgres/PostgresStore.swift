@@ -129,7 +129,7 @@ public final class PostgresStore: Store, Service {
                 throw OneError(.alreadyInitialized, "this store is already initialised; its first key was shown once and is not shown again")
             }
             try await self.insert(seed.group, connection)
-            _ = try await self.insertMember(seed.person, membershipId: seed.membership.id, connection)
+            _ = try await self.insertMember(seed.person, membershipId: seed.membershipId, connection)
             try await self.insert(seed.key, hash: seed.keyHash, connection)
             for draft in seed.events { log.stage(draft) }
         }

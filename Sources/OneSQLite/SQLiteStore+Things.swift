@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import OneCore
 
@@ -34,9 +33,9 @@ extension SQLiteStore {
             } else {
                 conditions.append("deletedAt IS NULL")
             }
-            if let text = query.text {
+            if let pattern = query.containsPattern {
                 conditions.append("name LIKE ? ESCAPE '\\'")
-                _ = arguments.append(contentsOf: ["%" + Self.escapeLike(text) + "%"])
+                _ = arguments.append(contentsOf: [pattern])
             }
             return try fetchPage(
                 db, from: "things", where: conditions, arguments, page: page, decode: Thing.init(row:), cursor: \.id)
@@ -77,11 +76,5 @@ extension SQLiteStore {
             _ = try self.append(event, db)
             return updated
         }
-    }
-
-    /// `text` with LIKE's wildcards escaped, so it matches literally.
-    static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
     }
 }

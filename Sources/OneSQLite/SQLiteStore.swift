@@ -46,7 +46,7 @@ public final class SQLiteStore: Store {
                 throw OneError(.alreadyInitialized, "this store is already initialised; its first key was shown once and is not shown again")
             }
             try self.insert(seed.group, db)
-            _ = try self.insertMember(seed.person, membershipId: seed.membership.id, db)
+            _ = try self.insertMember(seed.person, membershipId: seed.membershipId, db)
             try self.insert(seed.key, hash: seed.keyHash, db)
             for draft in seed.events { _ = try self.append(draft, db) }
         }

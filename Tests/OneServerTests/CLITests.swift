@@ -57,6 +57,9 @@ struct CLITests {
         #expect(again.error.contains("already revoked"))
         #expect(try OneProcess.run(["keys", "create", "--group", "grp_00000000000000000000000000", "--role", "customer"] + store).status == 1)
         #expect(try OneProcess.run(["init", "--database", "mysql://nope"]).status == 1, "a malformed database URL is a clear failure")
+        let badPool = try OneProcess.run(["init", "--database", "postgres://u:p@127.0.0.1:5432/db?pool_size=0"])
+        #expect(badPool.status == 1)
+        #expect(badPool.error.contains("pool_size"), "\(badPool.error)")
 
         for arguments in [["--bogus"], ["serve", "--port", "eighty"], ["keys", "create", "--group", group, "--role", "king"], ["keys", "create"]] {
             let result = try OneProcess.run(arguments)

@@ -54,4 +54,26 @@ struct PaginationTests {
             try await server.api.get("/api/events?cursor=\("dGhpbmc")", key: tenant.key).expectError(.badRequest, "INVALID_CURSOR")
         }
     }
+
+    @Test("list filters of the wrong form are a 400 naming the filter", arguments: TestStore.available)
+    func badFilters(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
+            let tenant = try await server.makeTenant()
+            try await server.expectUnchanged(tenant.groupId) {
+                let cases: [(String, String, String)] = [
+                    ("/api/connections?fromId=nope", "INVALID_ID", "fromId"),
+                    ("/api/connections?toId=grp_00000000000000000000000000", "INVALID_ID", "toId"),
+                    ("/api/knowledge?sourceThingId=x", "INVALID_ID", "sourceThingId"),
+                    ("/api/groups?parentId=thg_00000000000000000000000000", "INVALID_ID", "parentId"),
+                    ("/api/events?order=sideways", "VALIDATION_ERROR", "order"),
+                    ("/api/events?until=-5", "VALIDATION_ERROR", "until"),
+                ]
+                for (path, code, field) in cases {
+                    try await server.api.get(path, key: tenant.key).expectError(.badRequest, code, field: field)
+                }
+            }
+            let newest = try await server.api.get("/api/events?order=desc", key: tenant.key).results.compactMap { $0["sequence"]?.integerValue }
+            #expect(newest == newest.sorted(by: >))
+        }
+    }
 }

@@ -18,9 +18,6 @@ extension OneService {
         let person = Person(
             id: ids.make(.person), groupId: group.id, email: email, name: "Platform owner", role: .platformOwner,
             createdAt: now, updatedAt: now)
-        let membership = Membership(
-            id: ids.make(.membership), personId: person.id, groupId: group.id, role: .platformOwner,
-            createdAt: now, updatedAt: now)
         let secret = APIKeySecret.generate()
         let key = APIKey(
             id: ids.make(.apiKey), groupId: group.id, name: "platform bootstrap key", role: .platformOwner,
@@ -32,7 +29,7 @@ extension OneService {
             EventDraft(groupId: group.id, type: "api_key_created", actorId: person.id, targetId: key.id),
         ]
         try await store.bootstrap(
-            BootstrapSeed(group: group, person: person, membership: membership, key: key, keyHash: APIKeySecret.hash(secret), events: events))
+            BootstrapSeed(group: group, person: person, membershipId: ids.make(.membership), key: key, keyHash: APIKeySecret.hash(secret), events: events))
         return BootstrapResult(apiKey: secret, groupId: group.id, personId: person.id)
     }
 }

@@ -84,7 +84,10 @@ extension OneService {
     /// Groups the principal reaches (all of them for platform owners), optionally the children of one.
     public func groups(as principal: Principal, parentId: String? = nil, page: PageRequest) async throws -> Page<Group> {
         try AccessPolicy.require(principal, .read, .groups)
-        if let parentId { _ = try await reachableGroup(parentId, principal) }
+        if let parentId {
+            _ = try IDKind.group.validate(parentId, field: "parentId")
+            _ = try await reachableGroup(parentId, principal)
+        }
         return try await store.groups(parentId: parentId, among: try await reachableGroupIds(principal), page: page)
     }
 

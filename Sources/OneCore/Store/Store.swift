@@ -23,15 +23,15 @@ public protocol Store: GroupStore, PersonStore, ThingStore, ConnectionStore, Eve
 public struct BootstrapSeed: Sendable {
     public var group: Group
     public var person: Person
-    public var membership: Membership
+    public var membershipId: String
     public var key: APIKey
     public var keyHash: String
     public var events: [EventDraft]
 
-    public init(group: Group, person: Person, membership: Membership, key: APIKey, keyHash: String, events: [EventDraft]) {
+    public init(group: Group, person: Person, membershipId: String, key: APIKey, keyHash: String, events: [EventDraft]) {
         self.group = group
         self.person = person
-        self.membership = membership
+        self.membershipId = membershipId
         self.key = key
         self.keyHash = keyHash
         self.events = events
@@ -101,6 +101,19 @@ public struct ThingQuery: Sendable, Equatable {
         self.type = type
         self.status = status
         self.text = text
+    }
+
+    /// `text` as a SQL `LIKE` pattern matching it anywhere, with `\\` as the escape character
+    /// so `%` and `_` in the text match themselves.
+    public var containsPattern: String? {
+        text.map { text in
+            var pattern = "%"
+            for character in text {
+                if character == "%" || character == "_" || character == "\\" { pattern.append("\\") }
+                pattern.append(character)
+            }
+            return pattern + "%"
+        }
     }
 }
 

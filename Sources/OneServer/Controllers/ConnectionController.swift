@@ -10,7 +10,7 @@ struct ConnectionController {
         routes.get { request, context in
             let query = try ListQuery(request, keyedBy: .connection)
             let filter = ConnectionQuery(
-                groupId: "", fromId: try query.id("fromId", .thing), toId: try query.id("toId", .thing),
+                groupId: "", fromId: try query.text("fromId"), toId: try query.text("toId"),
                 type: try query.text("type"))
             let scope = try await context.scope(service, request)
             return JSON(ListResponse(try await service.connections(filter, in: scope, page: query.page)))

@@ -28,10 +28,14 @@ struct EventController {
         targetId: String? = nil
     ) async throws -> JSON<ListResponse<Event>> {
         let query = try ListQuery(request, keyedBySequence: ())
+        let order = try query.text("order")
+        guard order == nil || order == "asc" || order == "desc" else {
+            throw OneError.validation("order", "order must be asc or desc")
+        }
         let filter = EventQuery(
             groupId: "", type: try query.text("type"), actorId: try actorId ?? query.text("actorId"),
             targetId: try targetId ?? query.text("targetId"), since: try query.timestamp("since"),
-            until: try query.timestamp("until"), newestFirst: newestFirst || query.parameters["order"] == "desc")
+            until: try query.timestamp("until"), newestFirst: newestFirst || order == "desc")
         let scope = try await context.scope(service, request)
         return JSON(ListResponse(try await service.events(filter, in: scope, page: query.page)))
     }

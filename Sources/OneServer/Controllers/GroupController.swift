@@ -10,7 +10,7 @@ struct GroupController {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get { request, context in
             let query = try ListQuery(request, keyedBy: .group)
-            let parentId = try query.id("parentId", .group)
+            let parentId = try query.text("parentId")
             let page = try await service.groups(as: try context.requirePrincipal(), parentId: parentId, page: query.page)
             return JSON(ListResponse(page))
         }

@@ -11,7 +11,7 @@ struct KnowledgeController {
             let query = try ListQuery(request, keyedBy: .knowledge)
             let filter = KnowledgeQuery(
                 groupId: "", type: try query.text("type"), label: try query.text("label"),
-                sourceThingId: try query.id("sourceThingId", .thing))
+                sourceThingId: try query.text("sourceThingId"))
             let scope = try await context.scope(service, request)
             return JSON(ListResponse(try await service.knowledge(filter, in: scope, page: query.page)))
         }

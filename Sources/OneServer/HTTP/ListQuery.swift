@@ -52,12 +52,6 @@ struct ListQuery {
         return value
     }
 
-    /// An ID filter of `kind`.
-    func id(_ name: String, _ kind: IDKind) throws -> String? {
-        guard let value = try text(name) else { return nil }
-        return try kind.validate(value, field: name)
-    }
-
     /// A millisecond timestamp filter.
     func timestamp(_ name: String) throws -> Timestamp? {
         guard let value = try text(name) else { return nil }
