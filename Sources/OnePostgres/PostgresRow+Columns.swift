@@ -15,7 +15,7 @@ struct Columns {
     func json(_ name: String) throws -> JSONValue {
         let text: String? = try self(name)
         guard let text else { return [:] }
-        return try JSONValue(jsonText: text)
+        return try JSONValue(storedText: text)
     }
 
     func role(_ name: String) throws -> Role {

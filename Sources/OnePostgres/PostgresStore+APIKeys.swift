@@ -19,9 +19,11 @@ extension PostgresStore {
                created_at, last_used_at, status FROM api_keys
         """
 
-    public func apiKey(hash: String) async throws -> APIKey? {
-        var found: APIKey?
-        for try await key in try await client.execute(Prepared.APIKeyByHash(hash: hash), logger: logger) { found = key }
+    public func credential(hash: String) async throws -> Credential? {
+        var found: Credential?
+        for try await credential in try await client.execute(Prepared.CredentialByHash(hash: hash), logger: logger) {
+            found = credential
+        }
         return found
     }
 
@@ -39,42 +41,41 @@ extension PostgresStore {
         return try await fetchPage(Self.apiKeySelect, where: conditions, page: page, decode: APIKey.init(row:), cursor: \.id)
     }
 
-    public func createAPIKey(_ key: APIKey, hash: String, event: EventDraft) async throws -> APIKey {
-        try await write { connection, log in
-            try await self.admit(key.groupId, adding: nil, connection)
-            try await self.insert(key, hash: hash, connection)
-            log.stage(event)
-            return key
-        }
-    }
-
-    public func updateAPIKey(id: String, groupId: String, _ body: @escaping Update<APIKey>) async throws -> APIKey {
-        try await write { connection, log in
-            guard let current = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.apiKeySelect + Self.lockedInGroup, binds: binds(id, groupId)), on: connection, APIKey.init(row:))
-            else { throw OneError.notFound("API key") }
-            let (updated, event) = try body(current)
-            try await connection.query(
-                "UPDATE api_keys SET name = \(updated.name), status = \(updated.status.rawValue), expires_at = \(updated.expiresAt) WHERE id = \(id)",
-                logger: self.logger)
-            log.stage(event)
-            return updated
-        }
-    }
-
     public func touchAPIKey(id: String, at time: Timestamp) async throws {
         try await client.query(
             "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), \(time)) WHERE id = \(id)", logger: logger)
     }
+}
 
-    func insert(_ key: APIKey, hash: String, _ connection: PostgresConnection) async throws {
-        try await connection.query(
+extension PostgresTransaction {
+    func apiKeyForUpdate(id: String, groupId: String) async throws -> APIKey? {
+        try await fetchOne(
+            PostgresQuery(unsafeSQL: PostgresStore.apiKeySelect + PostgresStore.lockedInGroup, binds: binds(id, groupId)),
+            APIKey.init(row:))
+    }
+
+    func activeAPIKeyIds(personId: String, groupId: String) async throws -> [String] {
+        try await fetchAll(
+            "SELECT id FROM api_keys WHERE group_id = \(groupId) AND person_id = \(personId) AND status = 'active' ORDER BY id"
+        ) { try $0.decode(String.self) }
+    }
+
+    func insertAPIKey(_ key: APIKey, hash: String) async throws {
+        try await query(
             """
             INSERT INTO api_keys (id, group_id, hash, name, role, permissions, person_id, rate_limit_requests, rate_limit_burst,
                 prefix, expires_at, created_at, last_used_at, status)
             VALUES (\(key.id), \(key.groupId), \(hash), \(key.name), \(key.role.rawValue), \(key.permissions), \(key.personId),
                     \(Int64(key.rateLimit.requests)), \(Int64(key.rateLimit.burst)), \(key.prefix), \(key.expiresAt),
                     \(key.createdAt), \(key.lastUsedAt), \(key.status.rawValue))
-            """, logger: logger)
+            """)
+    }
+
+    func updateAPIKey(_ key: APIKey) async throws {
+        try await query(
+            """
+            UPDATE api_keys SET name = \(key.name), status = \(key.status.rawValue), expires_at = \(key.expiresAt)
+            WHERE id = \(key.id) AND group_id = \(key.groupId)
+            """)
     }
 }

@@ -8,7 +8,7 @@ extension Event {
         self.init(
             id: try columns("id"), groupId: try columns("group_id"), sequence: try columns("sequence"), type: try columns("type"),
             actorId: try columns("actor_id"), targetId: try columns("target_id"), timestamp: try columns("timestamp"),
-            metadata: try columns.json("metadata"), change: try change.map { Change(json: try JSONValue(jsonText: $0)) })
+            metadata: try columns.json("metadata"), change: try change.map { Change(json: try JSONValue(storedText: $0)) })
     }
 }
 
@@ -33,14 +33,5 @@ extension PostgresStore {
         return try await fetchPage(
             Self.eventSelect, where: conditions, key: "sequence", ascending: !query.newestFirst, page: page,
             after: page.after.flatMap(Int64.init), decode: Event.init(row:), cursor: { String($0.sequence) })
-    }
-
-    public func appendEvent(_ draft: EventDraft) async throws -> Event {
-        let (_, events) = try await writeReturningEvents { connection, log in
-            try await self.admit(draft.groupId, adding: nil, connection)
-            log.stage(draft)
-        }
-        guard let event = events.first else { throw OneError(.internal, "the event was not appended") }
-        return event
     }
 }

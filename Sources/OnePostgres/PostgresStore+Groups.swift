@@ -71,52 +71,65 @@ extension PostgresStore {
             """) { try $0.decode(String.self) }
     }
 
-    public func createGroup(_ group: Group, event: EventDraft) async throws -> Group {
-        try await write { connection, log in
-            if let parentId = group.parentGroupId { try await self.admit(parentId, adding: nil, connection) }
-            try await self.insert(group, connection)
-            log.stage(event)
-            return group
-        }
+    public func usage(of groupId: String) async throws -> GroupUsage? {
+        try await fetchOne("SELECT \(unescaped: Self.usageColumns) FROM group_usage WHERE group_id = \(groupId)", Self.usage(row:))?.1
     }
 
-    public func updateGroup(id: String, _ body: @escaping Update<Group>) async throws -> Group {
-        try await write { connection, log in
-            guard let current = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.groupSelect + " WHERE id = $1 FOR UPDATE", binds: binds(id)), on: connection, Group.init(row:))
-            else { throw OneError.notFound("group") }
-            let (updated, event) = try body(current)
-            if let parentId = updated.parentGroupId, parentId != current.parentGroupId {
-                // Moves are serialised, so two concurrent moves cannot each pass the cycle check.
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.groupMoveLock))", logger: self.logger)
-                guard try await self.group(id: parentId, on: connection) != nil else {
-                    throw OneError(.notFound, "parentGroupId does not name a group", field: "parentGroupId")
-                }
-                let ancestors = try await self.ancestorIds(of: parentId, on: connection)
-                if parentId == id || ancestors.contains(id) {
-                    throw OneError.validation("parentGroupId", "parentGroupId would make a cycle: a group cannot sit below itself")
-                }
-            }
-            try await connection.query(
-                """
-                UPDATE groups SET slug = \(updated.slug), name = \(updated.name), type = \(updated.type),
-                    parent_group_id = \(updated.parentGroupId), description = \(updated.description),
-                    metadata = \(updated.metadata.jsonText())::jsonb, settings = \(updated.settings.json.jsonText())::jsonb,
-                    status = \(updated.status.rawValue), updated_at = \(updated.updatedAt)
-                WHERE id = \(id)
-                """, logger: self.logger)
-            log.stage(event)
-            return updated
+    /// The usage columns, `own_…` and `subtree_…` for each counted resource, after `group_id`.
+    static let usageColumns = "group_id, " + ["own", "subtree"].flatMap { scope in
+        UsageCounts.counted.map { "\(scope)_\($0.rawValue)" }
+    }.joined(separator: ", ")
+
+    /// A row of ``usageColumns``.
+    static func usage(row: PostgresRow) throws -> (String, GroupUsage) {
+        let cells = row.makeRandomAccess()
+        var usage = GroupUsage()
+        for (index, resource) in UsageCounts.counted.enumerated() {
+            usage.own[resource] = Int(try cells[1 + index].decode(Int64.self, context: .default))
+            usage.subtree[resource] = Int(try cells[1 + UsageCounts.counted.count + index].decode(Int64.self, context: .default))
         }
+        return (try cells[0].decode(String.self, context: .default), usage)
+    }
+}
+
+extension PostgresTransaction {
+    func groupChain(of id: String) async throws -> [Group] {
+        try await execute(Prepared.GroupChain(id: id))
     }
 
-    func insert(_ group: Group, _ connection: PostgresConnection) async throws {
-        try await connection.query(
+    func groupForUpdate(id: String) async throws -> Group? {
+        try await fetchOne(PostgresQuery(unsafeSQL: PostgresStore.groupSelect + " WHERE id = $1 FOR UPDATE", binds: binds(id)), Group.init(row:))
+    }
+
+    func isEmpty() async throws -> Bool {
+        // Serialise bootstraps so two nodes starting on an empty database make one platform.
+        try await query("SELECT pg_advisory_xact_lock(\(PostgresStore.bootstrapLock))")
+        return try await fetchOne("SELECT NOT EXISTS (SELECT 1 FROM groups)") { try $0.decode(Bool.self) } ?? true
+    }
+
+    func lockGroupTree() async throws {
+        try await query("SELECT pg_advisory_xact_lock(\(PostgresStore.groupMoveLock))")
+    }
+
+    func insertGroup(_ group: Group) async throws {
+        try await query(
             """
             INSERT INTO groups (id, slug, name, type, parent_group_id, description, metadata, settings, status, created_at, updated_at)
             VALUES (\(group.id), \(group.slug), \(group.name), \(group.type), \(group.parentGroupId), \(group.description),
                     \(group.metadata.jsonText())::jsonb, \(group.settings.json.jsonText())::jsonb, \(group.status.rawValue),
                     \(group.createdAt), \(group.updatedAt))
-            """, logger: logger)
+            """)
+        try await query("INSERT INTO group_usage (group_id) VALUES (\(group.id))")
+    }
+
+    func updateGroup(_ group: Group) async throws {
+        try await query(
+            """
+            UPDATE groups SET slug = \(group.slug), name = \(group.name), type = \(group.type),
+                parent_group_id = \(group.parentGroupId), description = \(group.description),
+                metadata = \(group.metadata.jsonText())::jsonb, settings = \(group.settings.json.jsonText())::jsonb,
+                status = \(group.status.rawValue), updated_at = \(group.updatedAt)
+            WHERE id = \(group.id)
+            """)
     }
 }

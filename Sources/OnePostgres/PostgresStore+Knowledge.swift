@@ -37,39 +37,33 @@ extension PostgresStore {
         if let label = query.label { conditions.add("labels @>", [label]) }
         return try await fetchPage(Self.knowledgeSelect, where: conditions, page: page, decode: Knowledge.init(row:), cursor: \.id)
     }
+}
 
-    public func createKnowledge(_ knowledge: Knowledge, event: EventDraft) async throws -> Knowledge {
-        try await write { connection, log in
-            try await self.admit(knowledge.groupId, adding: .knowledge, connection)
-            try await connection.query(
-                """
-                INSERT INTO knowledge (id, group_id, type, text, labels, metadata, source_thing_id, source_field, created_by,
-                    created_at, updated_at, deleted_at)
-                VALUES (\(knowledge.id), \(knowledge.groupId), \(knowledge.type), \(knowledge.text), \(knowledge.labels),
-                        \(knowledge.metadata.jsonText())::jsonb, \(knowledge.sourceThingId), \(knowledge.sourceField),
-                        \(knowledge.createdBy), \(knowledge.createdAt), \(knowledge.updatedAt), \(knowledge.deletedAt))
-                """, logger: self.logger)
-            log.stage(event)
-            return knowledge
-        }
+extension PostgresTransaction {
+    func knowledgeForUpdate(id: String, groupId: String) async throws -> Knowledge? {
+        try await fetchOne(
+            PostgresQuery(unsafeSQL: PostgresStore.knowledgeSelect + PostgresStore.lockedInGroup, binds: binds(id, groupId)),
+            Knowledge.init(row:))
     }
 
-    public func updateKnowledge(id: String, groupId: String, _ body: @escaping Update<Knowledge>) async throws -> Knowledge {
-        try await write { connection, log in
-            let locked = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.knowledgeSelect + Self.lockedInGroup, binds: binds(id, groupId)), on: connection, Knowledge.init(row:))
-            guard let current = locked else { throw OneError.notFound("knowledge") }
-            try await self.admit(groupId, adding: nil, connection)
-            let (updated, event) = try body(current)
-            try await connection.query(
-                """
-                UPDATE knowledge SET type = \(updated.type), text = \(updated.text), labels = \(updated.labels),
-                    metadata = \(updated.metadata.jsonText())::jsonb, updated_at = \(updated.updatedAt),
-                    deleted_at = \(updated.deletedAt)
-                WHERE id = \(id) AND group_id = \(groupId)
-                """, logger: self.logger)
-            log.stage(event)
-            return updated
-        }
+    func insertKnowledge(_ knowledge: Knowledge) async throws {
+        try await query(
+            """
+            INSERT INTO knowledge (id, group_id, type, text, labels, metadata, source_thing_id, source_field, created_by,
+                created_at, updated_at, deleted_at)
+            VALUES (\(knowledge.id), \(knowledge.groupId), \(knowledge.type), \(knowledge.text), \(knowledge.labels),
+                    \(knowledge.metadata.jsonText())::jsonb, \(knowledge.sourceThingId), \(knowledge.sourceField),
+                    \(knowledge.createdBy), \(knowledge.createdAt), \(knowledge.updatedAt), \(knowledge.deletedAt))
+            """)
+    }
+
+    func updateKnowledge(_ knowledge: Knowledge) async throws {
+        try await query(
+            """
+            UPDATE knowledge SET type = \(knowledge.type), text = \(knowledge.text), labels = \(knowledge.labels),
+                metadata = \(knowledge.metadata.jsonText())::jsonb, updated_at = \(knowledge.updatedAt),
+                deleted_at = \(knowledge.deletedAt)
+            WHERE id = \(knowledge.id) AND group_id = \(knowledge.groupId)
+            """)
     }
 }

@@ -83,7 +83,57 @@ extension PostgresStore {
                 """,
                 "CREATE INDEX api_keys_by_group ON api_keys (group_id, id)",
             ]
-        )
+        ),
+        (
+            "v2: tenant tree",
+            [
+                // Each group knows a person by an ID of its own (person_id); the identity behind it
+                // (identity_id) is never shown. Existing members keep the ID they had.
+                "ALTER TABLE memberships RENAME COLUMN person_id TO identity_id",
+                "ALTER TABLE memberships ADD COLUMN person_id text",
+                "UPDATE memberships SET person_id = identity_id",
+                "ALTER TABLE memberships ALTER COLUMN person_id SET NOT NULL",
+                "CREATE UNIQUE INDEX memberships_by_group_person ON memberships (group_id, person_id)",
+                // Keys name the person by that group-local ID, so it no longer references persons.
+                "ALTER TABLE api_keys DROP CONSTRAINT IF EXISTS api_keys_person_id_fkey",
+                "CREATE INDEX api_keys_by_person ON api_keys (group_id, person_id)",
+                // Usage counters: each group's own records, and its subtree's (itself included;
+                // for groups, its descendants).
+                """
+                CREATE TABLE group_usage (
+                    group_id text PRIMARY KEY REFERENCES groups(id),
+                    own_groups bigint NOT NULL DEFAULT 0, own_things bigint NOT NULL DEFAULT 0,
+                    own_connections bigint NOT NULL DEFAULT 0, own_knowledge bigint NOT NULL DEFAULT 0,
+                    own_people bigint NOT NULL DEFAULT 0, subtree_groups bigint NOT NULL DEFAULT 0,
+                    subtree_things bigint NOT NULL DEFAULT 0, subtree_connections bigint NOT NULL DEFAULT 0,
+                    subtree_knowledge bigint NOT NULL DEFAULT 0, subtree_people bigint NOT NULL DEFAULT 0)
+                """,
+                """
+                INSERT INTO group_usage (group_id, own_groups, own_things, own_connections, own_knowledge, own_people)
+                SELECT g.id,
+                    (SELECT count(*) FROM groups c WHERE c.parent_group_id = g.id),
+                    (SELECT count(*) FROM things t WHERE t.group_id = g.id AND t.deleted_at IS NULL),
+                    (SELECT count(*) FROM connections c WHERE c.group_id = g.id AND c.deleted_at IS NULL),
+                    (SELECT count(*) FROM knowledge k WHERE k.group_id = g.id AND k.deleted_at IS NULL),
+                    (SELECT count(*) FROM memberships m WHERE m.group_id = g.id)
+                FROM groups g
+                """,
+                """
+                WITH RECURSIVE tree(root_id, id) AS (
+                    SELECT id, id FROM groups
+                    UNION ALL
+                    SELECT tree.root_id, g.id FROM groups g JOIN tree ON g.parent_group_id = tree.id
+                ), sums AS (
+                    SELECT tree.root_id AS group_id, count(*) - 1 AS groups, sum(u.own_things) AS things,
+                        sum(u.own_connections) AS connections, sum(u.own_knowledge) AS knowledge, sum(u.own_people) AS people
+                    FROM tree JOIN group_usage u ON u.group_id = tree.id GROUP BY tree.root_id
+                )
+                UPDATE group_usage SET subtree_groups = sums.groups, subtree_things = sums.things,
+                    subtree_connections = sums.connections, subtree_knowledge = sums.knowledge, subtree_people = sums.people
+                FROM sums WHERE sums.group_id = group_usage.group_id
+                """,
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node

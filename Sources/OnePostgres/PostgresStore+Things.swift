@@ -42,31 +42,32 @@ extension PostgresStore {
         if let pattern = query.containsPattern { conditions.add("name ILIKE", pattern) }
         return try await fetchPage(Self.thingSelect, where: conditions, page: page, decode: Thing.init(row:), cursor: \.id)
     }
+}
 
-    public func createThing(_ thing: Thing, event: EventDraft) async throws -> Thing {
-        try await write { connection, log in
-            try await self.admit(thing.groupId, adding: .things, connection)
-            for try await _ in try await connection.execute(Prepared.InsertThing(thing: thing), logger: self.logger) {}
-            log.stage(event)
-            return thing
-        }
+extension PostgresTransaction {
+    func thingForUpdate(id: String, groupId: String) async throws -> Thing? {
+        try await fetchOne(
+            PostgresQuery(unsafeSQL: PostgresStore.thingSelect + PostgresStore.lockedInGroup, binds: binds(id, groupId)), Thing.init(row:))
     }
 
-    public func updateThing(id: String, groupId: String, _ body: @escaping Update<Thing>) async throws -> Thing {
-        try await write { connection, log in
-            guard let current = try await self.fetchOne(
-                PostgresQuery(unsafeSQL: Self.thingSelect + Self.lockedInGroup, binds: binds(id, groupId)), on: connection, Thing.init(row:))
-            else { throw OneError.notFound("thing") }
-            try await self.admit(groupId, adding: nil, connection)
-            let (updated, event) = try body(current)
-            try await connection.query(
-                """
-                UPDATE things SET type = \(updated.type), name = \(updated.name), properties = \(updated.properties.jsonText())::jsonb,
-                    status = \(updated.status), updated_at = \(updated.updatedAt), deleted_at = \(updated.deletedAt)
-                WHERE id = \(id) AND group_id = \(groupId)
-                """, logger: self.logger)
-            log.stage(event)
-            return updated
-        }
+    func thingsForShare(ids: [String], groupId: String) async throws -> [Thing] {
+        try await fetchAll(
+            PostgresQuery(
+                unsafeSQL: PostgresStore.thingSelect + " WHERE group_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE",
+                binds: binds(groupId, ids)),
+            Thing.init(row:))
+    }
+
+    func insertThing(_ thing: Thing) async throws {
+        _ = try await execute(Prepared.InsertThing(thing: thing))
+    }
+
+    func updateThing(_ thing: Thing) async throws {
+        try await query(
+            """
+            UPDATE things SET type = \(thing.type), name = \(thing.name), properties = \(thing.properties.jsonText())::jsonb,
+                status = \(thing.status), updated_at = \(thing.updatedAt), deleted_at = \(thing.deletedAt)
+            WHERE id = \(thing.id) AND group_id = \(thing.groupId)
+            """)
     }
 }

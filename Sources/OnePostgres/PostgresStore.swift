@@ -51,8 +51,8 @@ public final class PostgresStore: Store, Service {
         self.logger = logger
         self.clock = clock
         self.ids = ids
-        self.batcher = PostgresWriteBatcher(client: client, logger: logger) { drafts, connection in
-            try await Self.appendEvents(drafts, on: connection, ids: ids, clock: clock, logger: logger)
+        self.batcher = PostgresWriteBatcher(client: client, logger: logger) { tail, connection in
+            try await Self.finish(tail, on: connection, ids: ids, clock: clock, logger: logger)
         }
     }
 
@@ -120,21 +120,6 @@ public final class PostgresStore: Store, Service {
         try await client.query("SELECT 1", logger: logger)
     }
 
-    public func bootstrap(_ seed: BootstrapSeed) async throws {
-        try await write { connection, log in
-            // Serialise bootstraps so two nodes starting on an empty database make one platform.
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.bootstrapLock))", logger: self.logger)
-            let rows = try await connection.query("SELECT count(*) FROM groups", logger: self.logger)
-            for try await count in rows.decode(Int.self) where count > 0 {
-                throw OneError(.alreadyInitialized, "this store is already initialised; its first key was shown once and is not shown again")
-            }
-            try await self.insert(seed.group, connection)
-            _ = try await self.insertMember(seed.person, membershipId: seed.membershipId, connection)
-            try await self.insert(seed.key, hash: seed.keyHash, connection)
-            for draft in seed.events { log.stage(draft) }
-        }
-    }
-
     /// The row by ID in one group, locked until the transaction ends: the read of a read-modify-write.
     static let lockedInGroup = " WHERE id = $1 AND group_id = $2 FOR UPDATE"
 
@@ -144,20 +129,13 @@ public final class PostgresStore: Store, Service {
 
     // MARK: Running statements
 
-    /// Runs `work` in the next group-committed transaction (see ``PostgresWriteBatcher``); the
-    /// events it stages are appended last. Unique violations become 409 conflicts.
-    func write<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection, EventLog) async throws -> T) async throws -> T {
-        try await writeReturningEvents(work).0
-    }
-
-    /// ``write(_:)``, also returning the events as stored, with their sequences.
-    func writeReturningEvents<T: Sendable>(
-        _ work: @escaping @Sendable (PostgresConnection, EventLog) async throws -> T
-    ) async throws -> (T, [Event]) {
+    /// Runs `body` in the next group-committed transaction (see ``PostgresWriteBatcher``).
+    public func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T> {
         do {
-            return try await batcher.write(work)
+            let (value, events) = try await batcher.write { transaction in try await body(transaction) }
+            return Committed(value: value, events: events)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw OneError.conflict(Self.conflictMessage(constraint: error.serverInfo?[.constraintName] ?? ""))
+            throw UniqueViolation(Self.rule(constraint: error.serverInfo?[.constraintName] ?? ""))
         }
     }
 
@@ -176,12 +154,13 @@ public final class PostgresStore: Store, Service {
         }
     }
 
-    private static func conflictMessage(constraint: String) -> String {
+    /// The uniqueness rule a constraint of the schema stands for.
+    private static func rule(constraint: String) -> UniqueViolation.Rule {
         switch constraint {
-        case "groups_sibling_slug": "a group with this slug already exists beside it"
-        case "memberships_group_id_person_id_key": "this person is already a member of the group"
-        case "connections_unique_live": "a connection with the same fromId, toId and type already exists"
-        default: "this record conflicts with an existing one"
+        case "groups_sibling_slug": .groupSlug
+        case "memberships_group_id_person_id_key", "memberships_by_group_person": .membership
+        case "connections_unique_live": .liveConnection
+        default: .other
         }
     }
 
@@ -216,13 +195,19 @@ public final class PostgresStore: Store, Service {
         return Page(fetched: items, limit: page.limit, key: cursor)
     }
 
-    /// Appends a batch's events as its transaction's last statement, numbered in order from the
-    /// counter. The counter row stays locked until COMMIT, which is what orders sequences by commit.
-    static func appendEvents(
-        _ drafts: [EventDraft], on connection: PostgresConnection, ids: IDGenerator, clock: OneCore.Clock, logger: Logger
+    /// A batch's last statements: adds up its usage changes, then appends its events numbered
+    /// in order from the counter. The counter row stays locked until COMMIT, which is what
+    /// orders sequences by commit.
+    static func finish(
+        _ tail: PostgresWriteBatcher.Tail, on connection: PostgresConnection, ids: IDGenerator, clock: OneCore.Clock,
+        logger: Logger
     ) async throws -> [Event] {
-        guard !drafts.isEmpty else { return [] }
-        var events = drafts.map { draft in
+        let usage = tail.usage.filter { !$0.value.own.isZero || !$0.value.subtree.isZero }
+        if !usage.isEmpty {
+            for try await _ in try await connection.execute(Prepared.AddUsage(changes: usage), logger: logger) {}
+        }
+        guard !tail.drafts.isEmpty else { return [] }
+        var events = tail.drafts.map { draft in
             Event(
                 id: ids.make(.event), groupId: draft.groupId, sequence: 0, type: draft.type, actorId: draft.actorId,
                 targetId: draft.targetId, timestamp: clock.now(), metadata: draft.metadata, change: draft.change)
@@ -231,25 +216,6 @@ public final class PostgresStore: Store, Service {
         for try await value in try await connection.execute(Prepared.AppendEvents(events: events), logger: logger) { base = value }
         for index in events.indices { events[index].sequence = base + Int64(index) + 1 }
         return events
-    }
-
-    /// Checks, inside the write, that the group accepts it. Where a quota applies, the group's
-    /// row is locked first, so concurrent writes to one group count against it one at a time.
-    func admit(_ groupId: String, adding resource: QuotaResource?, _ connection: PostgresConnection) async throws {
-        guard let group = try await group(id: groupId, on: connection) else { throw OneError.notFound("group") }
-        try await group.admitWrite(adding: resource) {
-            try await connection.query("SELECT 1 FROM groups WHERE id = \(groupId) FOR UPDATE", logger: logger)
-            let table: String = switch resource {
-            case .things: "things WHERE group_id = $1 AND deleted_at IS NULL"
-            case .connections: "connections WHERE group_id = $1 AND deleted_at IS NULL"
-            case .knowledge: "knowledge WHERE group_id = $1 AND deleted_at IS NULL"
-            case .people: "memberships WHERE group_id = $1"
-            case .storage, .apiCalls, nil: "groups WHERE false AND id = $1"
-            }
-            return try await fetchOne(PostgresQuery(unsafeSQL: "SELECT count(*) FROM " + table, binds: binds(groupId)), on: connection) {
-                try $0.decode(Int.self)
-            } ?? 0
-        }
     }
 }
 

@@ -8,9 +8,10 @@ import Synchronization
 ///
 /// The event counter's row lock orders sequences by commit, so it must be held until COMMIT
 /// returns; with one write per transaction that would cap a whole cluster at one flush per
-/// write. Here a batch runs its writes one after another, appends all their events in one
-/// statement and commits. Several batches run at once on separate connections and meet only at
-/// that last statement.
+/// write. Here a batch runs its writes one after another, then adds up their usage counter
+/// changes and appends all their events, one statement each, and commits. Several batches run
+/// at once on separate connections and meet only at those last statements (and at the usage
+/// rows of groups with limits, which a write locks when it checks them).
 ///
 /// A batch first runs optimistically, without savepoints. If any write fails, the batch is
 /// rolled back and run again with each write in its own savepoint, so the failure rolls back
@@ -22,8 +23,15 @@ final class PostgresWriteBatcher: Sendable {
     typealias Outcome = Result<(value: any Sendable, events: [Event]), any Error>
 
     struct Job: Sendable {
-        let work: @Sendable (PostgresConnection, EventLog) async throws -> any Sendable
+        let work: @Sendable (PostgresTransaction) async throws -> any Sendable
         let complete: @Sendable (Outcome) -> Void
+    }
+
+    /// What a batch hands its last statements: the usage changes and the events of its
+    /// successful writes, in order.
+    struct Tail: Sendable {
+        var usage: [String: GroupUsage] = [:]
+        var drafts: [EventDraft] = []
     }
 
     private struct State {
@@ -33,25 +41,27 @@ final class PostgresWriteBatcher: Sendable {
 
     private let client: PostgresClient
     private let logger: Logger
-    private let appendEvents: @Sendable ([EventDraft], PostgresConnection) async throws -> [Event]
+    private let finish: @Sendable (Tail, PostgresConnection) async throws -> [Event]
     private let state = Mutex(State())
     private let maxBatch = 256
     private let maxConcurrentBatches = 4
     private let maxAttempts = 4
 
+    /// - Parameter finish: the batch's last statements: applies the usage changes and appends
+    ///   the events, returning them as stored.
     init(
         client: PostgresClient, logger: Logger,
-        appendEvents: @escaping @Sendable ([EventDraft], PostgresConnection) async throws -> [Event]
+        finish: @escaping @Sendable (Tail, PostgresConnection) async throws -> [Event]
     ) {
         self.client = client
         self.logger = logger
-        self.appendEvents = appendEvents
+        self.finish = finish
     }
 
     /// Runs `work` in the next batch; returns its value and its events once the batch commits.
-    func write<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection, EventLog) async throws -> T) async throws -> (T, [Event]) {
+    func write<T: Sendable>(_ work: @escaping @Sendable (PostgresTransaction) async throws -> T) async throws -> (T, [Event]) {
         let (value, events) = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(any Sendable, [Event]), any Error>) in
-            let job = Job(work: { try await work($0, $1) }, complete: { continuation.resume(with: $0.map { ($0.value, $0.events) }) })
+            let job = Job(work: { try await work($0) }, complete: { continuation.resume(with: $0.map { ($0.value, $0.events) }) })
             let startDrainer = state.withLock { state in
                 state.pending.append(job)
                 guard state.running < maxConcurrentBatches else { return false }
@@ -95,18 +105,22 @@ final class PostgresWriteBatcher: Sendable {
     /// A write failed in an optimistic batch: run the batch again with savepoints.
     private struct OptimismFailed: Error {}
 
-    /// One transaction: the jobs (each in a savepoint when `isolated`), every staged event, COMMIT.
+    /// One transaction: the jobs (each in a savepoint when `isolated`), the usage changes and
+    /// events they staged, COMMIT.
     private func runTransaction(_ jobs: [Job], isolated: Bool, on connection: PostgresConnection) async throws -> [Outcome] {
         try await connection.query("BEGIN", logger: logger)
         do {
             var results: [Result<(any Sendable, [EventDraft]), any Error>] = []
+            var tail = Tail()
             for job in jobs {
                 if isolated { try await connection.query("SAVEPOINT job", logger: logger) }
-                let log = EventLog()
+                let transaction = PostgresTransaction(connection: connection, logger: logger, batchUsage: tail.usage)
                 do {
-                    let value = try await job.work(connection, log)
+                    let value = try await job.work(transaction)
                     if isolated { try await connection.query("RELEASE SAVEPOINT job", logger: logger) }
-                    results.append(.success((value, log.drafts)))
+                    tail.usage = transaction.batchUsage
+                    tail.drafts += transaction.drafts
+                    results.append(.success((value, transaction.drafts)))
                 } catch let error as PSQLError where Self.isRetryable(error) || error.serverInfo == nil {
                     throw error  // the whole batch is in doubt
                 } catch {
@@ -121,8 +135,7 @@ final class PostgresWriteBatcher: Sendable {
                     results.append(.failure(error))
                 }
             }
-            let drafts = results.flatMap { (try? $0.get().1) ?? [] }
-            var events = try await appendEvents(drafts, connection)[...]
+            var events = try await finish(tail, connection)[...]
             try await connection.query("COMMIT", logger: logger)
             return results.map { result in
                 result.map { value, drafts in
@@ -141,12 +154,4 @@ final class PostgresWriteBatcher: Sendable {
     static func isRetryable(_ error: PSQLError) -> Bool {
         ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "")
     }
-}
-
-/// The events one write asks to append; they get their sequences when its batch commits.
-final class EventLog: @unchecked Sendable {
-    // Used by one job at a time, inside its batch's transaction.
-    private(set) var drafts: [EventDraft] = []
-
-    func stage(_ draft: EventDraft) { drafts.append(draft) }
 }

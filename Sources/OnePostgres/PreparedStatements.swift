@@ -4,12 +4,24 @@ import PostgresNIO
 /// The statements on every request's path, prepared once per connection so PostgreSQL parses
 /// and plans them once rather than per call. Everything else goes as unnamed statements.
 enum Prepared {
-    /// The API key behind a secret's digest: runs on every authenticated request.
-    struct APIKeyByHash: PostgresPreparedStatement {
-        static let sql = PostgresStore.apiKeySelect + " WHERE hash = $1"
+    /// The API key behind a secret's digest, with its person's role now: runs on every
+    /// authenticated request.
+    struct CredentialByHash: PostgresPreparedStatement {
+        static let sql = """
+            SELECT k.id, k.group_id, k.name, k.role, k.permissions, k.person_id, k.rate_limit_requests,
+                   k.rate_limit_burst, k.prefix, k.expires_at, k.created_at, k.last_used_at, k.status, m.role AS person_role
+            FROM api_keys k LEFT JOIN memberships m ON m.group_id = k.group_id AND m.person_id = k.person_id
+            WHERE k.hash = $1
+            """
         let hash: String
         func makeBindings() throws -> PostgresBindings { binds(hash) }
-        func decodeRow(_ row: PostgresRow) throws -> APIKey { try APIKey(row: row) }
+        func decodeRow(_ row: PostgresRow) throws -> Credential {
+            let personRole: String? = try Columns(row)("person_role")
+            return Credential(key: try APIKey(row: row), personRole: try personRole.map { role in
+                guard let role = Role(rawValue: role) else { throw OneError(.internal, "unknown role in storage") }
+                return role
+            })
+        }
     }
 
     struct ThingByID: PostgresPreparedStatement {
@@ -20,7 +32,59 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Thing { try Thing(row: row) }
     }
 
-    /// A group by ID: every write reads its group to admit it.
+    /// A group and its ancestors, the group first: every write reads it to admit itself.
+    struct GroupChain: PostgresPreparedStatement {
+        static let sql = """
+            WITH RECURSIVE chain(id, depth) AS (
+                SELECT $1::text, 0
+                UNION ALL
+                SELECT g.parent_group_id, chain.depth + 1 FROM groups g JOIN chain ON g.id = chain.id
+                WHERE g.parent_group_id IS NOT NULL AND chain.depth < 1000
+            )
+            SELECT g.id, g.slug, g.name, g.type, g.parent_group_id, g.description, g.metadata::text AS metadata,
+                   g.settings::text AS settings, g.status, g.created_at, g.updated_at
+            FROM chain JOIN groups g ON g.id = chain.id ORDER BY chain.depth
+            """
+        let id: String
+        func makeBindings() throws -> PostgresBindings { binds(id) }
+        func decodeRow(_ row: PostgresRow) throws -> Group { try Group(row: row) }
+    }
+
+    /// A batch's usage changes, added in one statement, locking the rows in ID order so that
+    /// batches meeting on the same rows cannot deadlock.
+    struct AddUsage: PostgresPreparedStatement {
+        static let sql = """
+            WITH v AS MATERIALIZED (
+                SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+                    $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+                    AS v(group_id, og, ot, oc, ok, op, sg, st, sc, sk, sp)
+            ), locked AS MATERIALIZED (
+                SELECT u.group_id FROM group_usage u WHERE u.group_id IN (SELECT group_id FROM v)
+                ORDER BY u.group_id FOR UPDATE
+            )
+            UPDATE group_usage AS u SET own_groups = u.own_groups + v.og, own_things = u.own_things + v.ot,
+                own_connections = u.own_connections + v.oc, own_knowledge = u.own_knowledge + v.ok,
+                own_people = u.own_people + v.op, subtree_groups = u.subtree_groups + v.sg,
+                subtree_things = u.subtree_things + v.st, subtree_connections = u.subtree_connections + v.sc,
+                subtree_knowledge = u.subtree_knowledge + v.sk, subtree_people = u.subtree_people + v.sp
+            FROM v, locked WHERE u.group_id = v.group_id AND locked.group_id = v.group_id
+            """
+        let changes: [String: GroupUsage]
+        func makeBindings() throws -> PostgresBindings {
+            let ordered = changes.sorted { $0.key < $1.key }
+            var bindings = PostgresBindings()
+            bindings.append(ordered.map(\.key))
+            for counts in [\GroupUsage.own, \GroupUsage.subtree] {
+                for resource in UsageCounts.counted {
+                    bindings.append(ordered.map { Int64($0.value[keyPath: counts][resource]) })
+                }
+            }
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    /// A group by ID.
     struct GroupByID: PostgresPreparedStatement {
         static let sql = PostgresStore.groupSelect + " WHERE id = $1"
         let id: String

@@ -13,8 +13,20 @@ extension APIKey {
 }
 
 extension SQLiteStore {
-    public func apiKey(hash: String) async throws -> APIKey? {
-        try read { db in try fetchRow(db, "SELECT * FROM api_keys WHERE hash = ?", [hash]).map(APIKey.init(row:)) }
+    public func credential(hash: String) async throws -> Credential? {
+        try read { db in
+            try fetchRow(
+                db,
+                """
+                SELECT k.*, m.role AS personRole FROM api_keys k
+                LEFT JOIN memberships m ON m.groupId = k.groupId AND m.personId = k.personId
+                WHERE k.hash = ?
+                """, [hash]
+            ).map { row in
+                let personRole: String? = row["personRole"]
+                return Credential(key: try APIKey(row: row), personRole: try personRole.map(Role.init(column:)))
+            }
+        }
     }
 
     public func apiKey(id: String, groupId: String) async throws -> APIKey? {
@@ -35,46 +47,44 @@ extension SQLiteStore {
         }
     }
 
-    public func createAPIKey(_ key: APIKey, hash: String, event: EventDraft) async throws -> APIKey {
-        try await write { db in
-            try self.admit(key.groupId, adding: nil, db)
-            try self.insert(key, hash: hash, db)
-            _ = try self.append(event, db)
-            return key
-        }
-    }
-
-    public func updateAPIKey(id: String, groupId: String, _ body: @escaping Update<APIKey>) async throws -> APIKey {
-        try await write { db in
-            guard let current = try self.fetchRow(db, "SELECT * FROM api_keys WHERE id = ? AND groupId = ?", [id, groupId])
-                .map(APIKey.init(row:))
-            else { throw OneError.notFound("API key") }
-            let (updated, event) = try body(current)
-            try db.cachedStatement(sql: "UPDATE api_keys SET name = ?, status = ?, expiresAt = ? WHERE id = ?")
-                .execute(arguments: [updated.name, updated.status.rawValue, updated.expiresAt, id])
-            _ = try self.append(event, db)
-            return updated
-        }
-    }
-
     public func touchAPIKey(id: String, at time: Timestamp) async throws {
-        try await write { db in
-            try db.cachedStatement(sql: "UPDATE api_keys SET lastUsedAt = MAX(COALESCE(lastUsedAt, 0), ?) WHERE id = ?")
-                .execute(arguments: [time, id])
+        _ = try await batcher.write { transaction in
+            try transaction.execute(
+                "UPDATE api_keys SET lastUsedAt = MAX(COALESCE(lastUsedAt, 0), ?) WHERE id = ?", [time, id])
+        }
+    }
+}
+
+extension SQLiteTransaction {
+    func apiKeyForUpdate(id: String, groupId: String) async throws -> APIKey? {
+        try fetchOne("SELECT * FROM api_keys WHERE id = ? AND groupId = ?", [id, groupId], APIKey.init(row:))
+    }
+
+    func activeAPIKeyIds(personId: String, groupId: String) async throws -> [String] {
+        try run { db in
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM api_keys WHERE groupId = ? AND personId = ? AND status = 'active' ORDER BY id"),
+                arguments: [groupId, personId])
         }
     }
 
-    func insert(_ key: APIKey, hash: String, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO api_keys (id, groupId, hash, name, role, permissions, personId, rateLimitRequests,
-                    rateLimitBurst, prefix, expiresAt, createdAt, lastUsedAt, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            key.id, key.groupId, hash, key.name, key.role.rawValue, JSONValue(key.permissions).jsonText(), key.personId,
-            key.rateLimit.requests, key.rateLimit.burst, key.prefix, key.expiresAt, key.createdAt, key.lastUsedAt,
-            key.status.rawValue,
-        ])
+    func insertAPIKey(_ key: APIKey, hash: String) async throws {
+        try execute(
+            """
+            INSERT INTO api_keys (id, groupId, hash, name, role, permissions, personId, rateLimitRequests,
+                rateLimitBurst, prefix, expiresAt, createdAt, lastUsedAt, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                key.id, key.groupId, hash, key.name, key.role.rawValue, JSONValue(key.permissions).jsonText(),
+                key.personId, key.rateLimit.requests, key.rateLimit.burst, key.prefix, key.expiresAt, key.createdAt,
+                key.lastUsedAt, key.status.rawValue,
+            ])
+    }
+
+    func updateAPIKey(_ key: APIKey) async throws {
+        try execute(
+            "UPDATE api_keys SET name = ?, status = ?, expiresAt = ? WHERE id = ? AND groupId = ?",
+            [key.name, key.status.rawValue, key.expiresAt, key.id, key.groupId])
     }
 }

@@ -38,49 +38,36 @@ extension SQLiteStore {
                 cursor: \.id)
         }
     }
+}
 
-    public func createConnection(_ connection: Connection, event: EventDraft) async throws -> Connection {
-        try await write { db in
-            try self.admit(connection.groupId, adding: .connections, db)
-            for (field, id) in [("fromId", connection.fromId), ("toId", connection.toId)] {
-                guard let end = try self.thing(id: id, groupId: connection.groupId, db), end.deletedAt == nil else {
-                    throw OneError(.notFound, "\(field) does not name a thing in this group", field: field)
-                }
-            }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO connections (id, groupId, fromId, toId, type, metadata, strength, validFrom, validTo,
-                        createdBy, createdAt, updatedAt, deletedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
+extension SQLiteTransaction {
+    func connectionForUpdate(id: String, groupId: String) async throws -> Connection? {
+        try fetchOne("SELECT * FROM connections WHERE id = ? AND groupId = ?", [id, groupId], Connection.init(row:))
+    }
+
+    func insertConnection(_ connection: Connection) async throws {
+        try execute(
+            """
+            INSERT INTO connections (id, groupId, fromId, toId, type, metadata, strength, validFrom, validTo,
+                createdBy, createdAt, updatedAt, deletedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 connection.id, connection.groupId, connection.fromId, connection.toId, connection.type,
                 connection.metadata.jsonText(), connection.strength, connection.validFrom, connection.validTo,
                 connection.createdBy, connection.createdAt, connection.updatedAt, connection.deletedAt,
             ])
-            _ = try self.append(event, db)
-            return connection
-        }
     }
 
-    public func updateConnection(id: String, groupId: String, _ body: @escaping Update<Connection>) async throws -> Connection {
-        try await write { db in
-            guard let current = try self.connection(id: id, groupId: groupId, db) else {
-                throw OneError.notFound("connection")
-            }
-            try self.admit(groupId, adding: nil, db)
-            let (updated, event) = try body(current)
-            try db.cachedStatement(
-                sql: """
-                    UPDATE connections SET type = ?, metadata = ?, strength = ?, validFrom = ?, validTo = ?,
-                        updatedAt = ?, deletedAt = ? WHERE id = ? AND groupId = ?
-                    """
-            ).execute(arguments: [
-                updated.type, updated.metadata.jsonText(), updated.strength, updated.validFrom, updated.validTo,
-                updated.updatedAt, updated.deletedAt, id, groupId,
+    func updateConnection(_ connection: Connection) async throws {
+        try execute(
+            """
+            UPDATE connections SET type = ?, metadata = ?, strength = ?, validFrom = ?, validTo = ?,
+                updatedAt = ?, deletedAt = ? WHERE id = ? AND groupId = ?
+            """,
+            [
+                connection.type, connection.metadata.jsonText(), connection.strength, connection.validFrom,
+                connection.validTo, connection.updatedAt, connection.deletedAt, connection.id, connection.groupId,
             ])
-            _ = try self.append(event, db)
-            return updated
-        }
     }
 }

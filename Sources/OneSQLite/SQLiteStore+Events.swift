@@ -8,7 +8,7 @@ extension Event {
             id: row["id"], groupId: row["groupId"], sequence: row["sequence"], type: row["type"],
             actorId: row["actorId"], targetId: row["targetId"], timestamp: row["timestamp"],
             metadata: try JSONValue(column: row["metadata"]),
-            change: try change.map { Change(json: try JSONValue(jsonText: $0)) })
+            change: try change.map { Change(json: try JSONValue(storedText: $0)) })
     }
 }
 
@@ -40,13 +40,6 @@ extension SQLiteStore {
                 db, from: "events", where: conditions, arguments, key: "sequence", ascending: !query.newestFirst,
                 page: page, after: page.after.flatMap(Int64.init), decode: Event.init(row:),
                 cursor: { String($0.sequence) })
-        }
-    }
-
-    public func appendEvent(_ draft: EventDraft) async throws -> Event {
-        try await write { db in
-            try self.admit(draft.groupId, adding: nil, db)
-            return try self.append(draft, db)
         }
     }
 }

@@ -68,54 +68,110 @@ extension SQLiteStore {
         }
     }
 
-    public func createGroup(_ group: Group, event: EventDraft) async throws -> Group {
-        try await write { db in
-            if let parentId = group.parentGroupId { try self.admit(parentId, adding: nil, db) }
-            try self.insert(group, db)
-            _ = try self.append(event, db)
-            return group
+    public func usage(of groupId: String) async throws -> GroupUsage? {
+        try read { db in try fetchRow(db, "SELECT * FROM group_usage WHERE groupId = ?", [groupId]).map(GroupUsage.init(row:)) }
+    }
+}
+
+extension GroupUsage {
+    /// The usage columns, `own…` and `subtree…` for each counted resource.
+    static func column(_ scope: String, _ resource: QuotaResource) -> String {
+        scope + resource.rawValue.prefix(1).uppercased() + resource.rawValue.dropFirst()
+    }
+
+    init(row: Row) {
+        var usage = GroupUsage()
+        for resource in UsageCounts.counted {
+            usage.own[resource] = row[Self.column("own", resource)]
+            usage.subtree[resource] = row[Self.column("subtree", resource)]
+        }
+        self = usage
+    }
+}
+
+extension SQLiteTransaction {
+    func groupChain(of id: String) async throws -> [Group] {
+        try run { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        WITH RECURSIVE chain(id, depth) AS (
+                            SELECT ?, 0
+                            UNION ALL
+                            SELECT g.parentGroupId, chain.depth + 1 FROM groups g JOIN chain ON g.id = chain.id
+                            WHERE g.parentGroupId IS NOT NULL AND chain.depth < 1000
+                        )
+                        SELECT groups.* FROM chain JOIN groups ON groups.id = chain.id ORDER BY chain.depth
+                        """), arguments: [id]
+            ).map(Group.init(row:))
         }
     }
 
-    public func updateGroup(id: String, _ body: @escaping Update<Group>) async throws -> Group {
-        try await write { db in
-            guard let current = try self.fetchRow(db, "SELECT * FROM groups WHERE id = ?", [id]).map(Group.init(row:)) else {
-                throw OneError.notFound("group")
-            }
-            let (updated, event) = try body(current)
-            if let parentId = updated.parentGroupId, parentId != current.parentGroupId {
-                guard try self.fetchRow(db, "SELECT id FROM groups WHERE id = ?", [parentId]) != nil else {
-                    throw OneError(.notFound, "parentGroupId does not name a group", field: "parentGroupId")
-                }
-                if try parentId == id || self.ancestorIds(of: parentId, db).contains(id) {
-                    throw OneError.validation("parentGroupId", "parentGroupId would make a cycle: a group cannot sit below itself")
-                }
-            }
-            try db.cachedStatement(
-                sql: """
-                    UPDATE groups SET slug = ?, name = ?, type = ?, parentGroupId = ?, description = ?, metadata = ?,
-                    settings = ?, status = ?, updatedAt = ? WHERE id = ?
-                    """
-            ).execute(arguments: [
-                updated.slug, updated.name, updated.type, updated.parentGroupId, updated.description,
-                updated.metadata.jsonText(), updated.settings.json.jsonText(), updated.status.rawValue,
-                updated.updatedAt, id,
+    func groupForUpdate(id: String) async throws -> Group? {
+        try fetchOne("SELECT * FROM groups WHERE id = ?", [id], Group.init(row:))
+    }
+
+    func isEmpty() async throws -> Bool {
+        try run { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM groups LIMIT 1)") == 0 }
+    }
+
+    /// SQLite has one writer: the tree cannot change under this transaction.
+    func lockGroupTree() async throws {}
+
+    func insertGroup(_ group: Group) async throws {
+        try execute(
+            """
+            INSERT INTO groups (id, slug, name, type, parentGroupId, description, metadata, settings, status, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                group.id, group.slug, group.name, group.type, group.parentGroupId, group.description,
+                group.metadata.jsonText(), group.settings.json.jsonText(), group.status.rawValue, group.createdAt,
+                group.updatedAt,
             ])
-            _ = try self.append(event, db)
-            return updated
+        try execute("INSERT INTO group_usage (groupId) VALUES (?)", [group.id])
+    }
+
+    func updateGroup(_ group: Group) async throws {
+        try execute(
+            """
+            UPDATE groups SET slug = ?, name = ?, type = ?, parentGroupId = ?, description = ?, metadata = ?,
+            settings = ?, status = ?, updatedAt = ? WHERE id = ?
+            """,
+            [
+                group.slug, group.name, group.type, group.parentGroupId, group.description, group.metadata.jsonText(),
+                group.settings.json.jsonText(), group.status.rawValue, group.updatedAt, group.id,
+            ])
+    }
+
+    func usageForUpdate(of groupIds: [String]) async throws -> [String: GroupUsage] {
+        try run { db in
+            var usage: [String: GroupUsage] = [:]
+            for row in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM group_usage WHERE groupId IN (SELECT value FROM json_each(?))"),
+                arguments: [JSONValue(groupIds).jsonText()])
+            {
+                usage[row["groupId"]] = GroupUsage(row: row)
+            }
+            return usage
         }
     }
 
-    func insert(_ group: Group, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO groups (id, slug, name, type, parentGroupId, description, metadata, settings, status, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            group.id, group.slug, group.name, group.type, group.parentGroupId, group.description,
-            group.metadata.jsonText(), group.settings.json.jsonText(), group.status.rawValue, group.createdAt,
-            group.updatedAt,
-        ])
+    func addUsage(_ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String]) async throws {
+        let changed = UsageCounts.counted.filter { delta[$0] != 0 }
+        guard !changed.isEmpty else { return }
+        let amounts = changed.map { delta[$0].databaseValue }
+        func assignments(_ scope: String) -> String {
+            changed.map { "\(GroupUsage.column(scope, $0)) = \(GroupUsage.column(scope, $0)) + ?" }.joined(separator: ", ")
+        }
+        if let groupId {
+            try execute(
+                "UPDATE group_usage SET \(assignments("own")) WHERE groupId = ?", StatementArguments(amounts + [groupId.databaseValue]))
+        }
+        if !groupIds.isEmpty {
+            try execute(
+                "UPDATE group_usage SET \(assignments("subtree")) WHERE groupId IN (SELECT value FROM json_each(?))",
+                StatementArguments(amounts + [JSONValue(groupIds).jsonText().databaseValue]))
+        }
     }
 }

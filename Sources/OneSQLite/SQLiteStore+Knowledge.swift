@@ -38,42 +38,36 @@ extension SQLiteStore {
                 cursor: \.id)
         }
     }
+}
 
-    public func createKnowledge(_ knowledge: Knowledge, event: EventDraft) async throws -> Knowledge {
-        try await write { db in
-            try self.admit(knowledge.groupId, adding: .knowledge, db)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO knowledge (id, groupId, type, text, labels, metadata, sourceThingId, sourceField,
-                        createdBy, createdAt, updatedAt, deletedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
+extension SQLiteTransaction {
+    func knowledgeForUpdate(id: String, groupId: String) async throws -> Knowledge? {
+        try fetchOne("SELECT * FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId], Knowledge.init(row:))
+    }
+
+    func insertKnowledge(_ knowledge: Knowledge) async throws {
+        try execute(
+            """
+            INSERT INTO knowledge (id, groupId, type, text, labels, metadata, sourceThingId, sourceField,
+                createdBy, createdAt, updatedAt, deletedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
                 knowledge.id, knowledge.groupId, knowledge.type, knowledge.text, JSONValue(knowledge.labels).jsonText(),
                 knowledge.metadata.jsonText(), knowledge.sourceThingId, knowledge.sourceField, knowledge.createdBy,
                 knowledge.createdAt, knowledge.updatedAt, knowledge.deletedAt,
             ])
-            _ = try self.append(event, db)
-            return knowledge
-        }
     }
 
-    public func updateKnowledge(id: String, groupId: String, _ body: @escaping Update<Knowledge>) async throws -> Knowledge {
-        try await write { db in
-            guard let current = try self.knowledge(id: id, groupId: groupId, db) else { throw OneError.notFound("knowledge") }
-            try self.admit(groupId, adding: nil, db)
-            let (updated, event) = try body(current)
-            try db.cachedStatement(
-                sql: """
-                    UPDATE knowledge SET type = ?, text = ?, labels = ?, metadata = ?, updatedAt = ?, deletedAt = ?
-                    WHERE id = ? AND groupId = ?
-                    """
-            ).execute(arguments: [
-                updated.type, updated.text, JSONValue(updated.labels).jsonText(), updated.metadata.jsonText(),
-                updated.updatedAt, updated.deletedAt, id, groupId,
+    func updateKnowledge(_ knowledge: Knowledge) async throws {
+        try execute(
+            """
+            UPDATE knowledge SET type = ?, text = ?, labels = ?, metadata = ?, updatedAt = ?, deletedAt = ?
+            WHERE id = ? AND groupId = ?
+            """,
+            [
+                knowledge.type, knowledge.text, JSONValue(knowledge.labels).jsonText(), knowledge.metadata.jsonText(),
+                knowledge.updatedAt, knowledge.deletedAt, knowledge.id, knowledge.groupId,
             ])
-            _ = try self.append(event, db)
-            return updated
-        }
     }
 }

@@ -137,6 +137,77 @@ extension SQLiteStore {
                     CREATE INDEX api_keys_by_group ON api_keys(groupId, id);
                     """)
         }
+        migrator.registerMigration("v2: tenant tree") { db in
+            try db.execute(
+                sql: """
+                    -- Each group knows a person by an ID of its own (personId); the identity behind
+                    -- it (identityId) is never shown. Existing members keep the ID they had.
+                    ALTER TABLE memberships RENAME COLUMN personId TO identityId;
+                    ALTER TABLE memberships ADD COLUMN personId TEXT NOT NULL DEFAULT '';
+                    UPDATE memberships SET personId = identityId;
+                    CREATE UNIQUE INDEX memberships_by_group_person ON memberships(groupId, personId);
+
+                    -- Keys name the person by that group-local ID, so it no longer references persons.
+                    CREATE TABLE api_keys_v2 (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        hash TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        permissions TEXT NOT NULL,
+                        personId TEXT,
+                        rateLimitRequests INTEGER NOT NULL,
+                        rateLimitBurst INTEGER NOT NULL,
+                        prefix TEXT NOT NULL,
+                        expiresAt INTEGER,
+                        createdAt INTEGER NOT NULL,
+                        lastUsedAt INTEGER,
+                        status TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO api_keys_v2 SELECT id, groupId, hash, name, role, permissions, personId, rateLimitRequests,
+                        rateLimitBurst, prefix, expiresAt, createdAt, lastUsedAt, status FROM api_keys;
+                    DROP TABLE api_keys;
+                    ALTER TABLE api_keys_v2 RENAME TO api_keys;
+                    CREATE INDEX api_keys_by_group ON api_keys(groupId, id);
+                    CREATE INDEX api_keys_by_person ON api_keys(groupId, personId);
+
+                    -- Usage counters: each group's own records, and its subtree's (itself included;
+                    -- for groups, its descendants).
+                    CREATE TABLE group_usage (
+                        groupId TEXT PRIMARY KEY NOT NULL REFERENCES groups(id),
+                        ownGroups INTEGER NOT NULL DEFAULT 0,
+                        ownThings INTEGER NOT NULL DEFAULT 0,
+                        ownConnections INTEGER NOT NULL DEFAULT 0,
+                        ownKnowledge INTEGER NOT NULL DEFAULT 0,
+                        ownPeople INTEGER NOT NULL DEFAULT 0,
+                        subtreeGroups INTEGER NOT NULL DEFAULT 0,
+                        subtreeThings INTEGER NOT NULL DEFAULT 0,
+                        subtreeConnections INTEGER NOT NULL DEFAULT 0,
+                        subtreeKnowledge INTEGER NOT NULL DEFAULT 0,
+                        subtreePeople INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    INSERT INTO group_usage (groupId, ownGroups, ownThings, ownConnections, ownKnowledge, ownPeople)
+                    SELECT g.id,
+                        (SELECT COUNT(*) FROM groups c WHERE c.parentGroupId = g.id),
+                        (SELECT COUNT(*) FROM things t WHERE t.groupId = g.id AND t.deletedAt IS NULL),
+                        (SELECT COUNT(*) FROM connections c WHERE c.groupId = g.id AND c.deletedAt IS NULL),
+                        (SELECT COUNT(*) FROM knowledge k WHERE k.groupId = g.id AND k.deletedAt IS NULL),
+                        (SELECT COUNT(*) FROM memberships m WHERE m.groupId = g.id)
+                    FROM groups g;
+                    WITH RECURSIVE tree(rootId, id) AS (
+                        SELECT id, id FROM groups
+                        UNION ALL
+                        SELECT tree.rootId, g.id FROM groups g JOIN tree ON g.parentGroupId = tree.id
+                    ), sums AS (
+                        SELECT tree.rootId AS groupId, COUNT(*) - 1 AS groups, SUM(u.ownThings) AS things,
+                            SUM(u.ownConnections) AS connections, SUM(u.ownKnowledge) AS knowledge, SUM(u.ownPeople) AS people
+                        FROM tree JOIN group_usage u ON u.groupId = tree.id GROUP BY tree.rootId
+                    )
+                    UPDATE group_usage SET subtreeGroups = sums.groups, subtreeThings = sums.things,
+                        subtreeConnections = sums.connections, subtreeKnowledge = sums.knowledge, subtreePeople = sums.people
+                    FROM sums WHERE sums.groupId = group_usage.groupId;
+                    """)
+        }
         return migrator
     }
 }

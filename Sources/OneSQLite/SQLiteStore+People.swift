@@ -29,19 +29,18 @@ extension Role {
 }
 
 extension SQLiteStore {
-    /// A person seen through one membership: their identity, and the profile and role that group holds.
+    /// A person seen through one membership: the ID and profile that group knows them by, the
+    /// role it gives them, and their identity's email.
     static let personColumns = """
-        SELECT p.id, m.groupId, p.email, m.name, m.username, m.bio, m.avatar, m.role, m.permissions,
+        SELECT m.personId AS id, m.groupId, p.email, m.name, m.username, m.bio, m.avatar, m.role, m.permissions,
                m.createdAt, m.updatedAt
-        FROM persons p JOIN memberships m ON m.personId = p.id
+        FROM memberships m JOIN persons p ON p.id = m.identityId
         """
 
     public func person(id: String, groupId: String) async throws -> Person? {
-        try read { db in try person(id: id, groupId: groupId, db) }
-    }
-
-    func person(id: String, groupId: String, _ db: Database) throws -> Person? {
-        try fetchRow(db, Self.personColumns + " WHERE p.id = ? AND m.groupId = ?", [id, groupId]).map(Person.init(row:))
+        try read { db in
+            try fetchRow(db, Self.personColumns + " WHERE m.personId = ? AND m.groupId = ?", [id, groupId]).map(Person.init(row:))
+        }
     }
 
     public func people(groupId: String, page: PageRequest) async throws -> Page<Person> {
@@ -52,88 +51,66 @@ extension SQLiteStore {
         }
     }
 
-    public func invitePerson(_ invite: PersonInvite, event: EventDraft) async throws -> Person {
-        try await write { db in
-            let invited = invite.person
-            try self.admit(invited.groupId, adding: .people, db)
-            let personId = try self.insertMember(invited, membershipId: invite.membershipId, db)
-            var event = event
-            event.targetId = personId
-            _ = try self.append(event, db)
-            guard let person = try self.person(id: personId, groupId: invited.groupId, db) else {
-                throw OneError(.internal, "the invited person could not be read back")
-            }
-            return person
-        }
-    }
-
-    public func updatePerson(id: String, groupId: String, _ body: @escaping Update<Person>) async throws -> Person {
-        try await write { db in
-            guard let current = try self.person(id: id, groupId: groupId, db) else { throw OneError.notFound("person") }
-            try self.admit(groupId, adding: nil, db)
-            let (updated, event) = try body(current)
-            try db.cachedStatement(
-                sql: """
-                    UPDATE memberships SET name = ?, username = ?, bio = ?, avatar = ?, role = ?, permissions = ?, updatedAt = ?
-                    WHERE personId = ? AND groupId = ?
-                    """
-            ).execute(arguments: [
-                updated.name, updated.username, updated.bio, updated.avatar, updated.role.rawValue,
-                JSONValue(updated.permissions).jsonText(), updated.updatedAt, id, groupId,
-            ])
-            _ = try self.append(event, db)
-            return updated
-        }
-    }
-
-    public func removePerson(id: String, groupId: String, event: EventDraft) async throws -> [String] {
-        try await write { db in
-            try self.admit(groupId, adding: nil, db)
-            try db.cachedStatement(sql: "DELETE FROM memberships WHERE personId = ? AND groupId = ?")
-                .execute(arguments: [id, groupId])
-            guard db.changesCount > 0 else { throw OneError.notFound("person") }
-            _ = try self.append(event, db)
-            let keys = try String.fetchAll(
-                db.cachedStatement(sql: "SELECT id FROM api_keys WHERE personId = ? AND groupId = ? AND status = 'active' ORDER BY id"),
-                arguments: [id, groupId])
-            for keyId in keys {
-                try db.cachedStatement(sql: "UPDATE api_keys SET status = 'revoked' WHERE id = ?").execute(arguments: [keyId])
-                _ = try self.append(event.revoking(keyId), db)
-            }
-            return keys
-        }
-    }
-
-    public func memberships(personId: String, among groupIds: [String]?) async throws -> [Membership] {
+    public func memberships(personId: String, groupId: String, among groupIds: [String]?) async throws -> [Membership] {
         try read { db in
-            var sql = "SELECT * FROM memberships WHERE personId = ?"
-            var arguments: StatementArguments = [personId]
+            var sql = """
+                SELECT m.* FROM memberships m JOIN memberships known ON known.identityId = m.identityId
+                WHERE known.personId = ? AND known.groupId = ?
+                """
+            var arguments: StatementArguments = [personId, groupId]
             if let groupIds {
-                sql += " AND groupId IN (SELECT value FROM json_each(?))"
-                _ = arguments.append(contentsOf: [JSONValue.array(groupIds.map(JSONValue.string)).jsonText()])
+                sql += " AND m.groupId IN (SELECT value FROM json_each(?))"
+                _ = arguments.append(contentsOf: [JSONValue(groupIds).jsonText()])
             }
-            return try Row.fetchAll(db.cachedStatement(sql: sql + " ORDER BY groupId"), arguments: arguments)
+            return try Row.fetchAll(db.cachedStatement(sql: sql + " ORDER BY m.groupId"), arguments: arguments)
                 .map(Membership.init(row:))
         }
     }
+}
 
-    /// Adds `person` to their group: the identity when the email is new (else the existing one),
-    /// and a membership holding the profile and role. Returns the person's ID.
-    func insertMember(_ person: Person, membershipId: String, _ db: Database) throws -> String {
-        try db.cachedStatement(sql: "INSERT INTO persons (id, email, createdAt) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING")
-            .execute(arguments: [person.id, person.email, person.createdAt])
-        guard let personId = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM persons WHERE email = ?"), arguments: [person.email]) else {
-            throw OneError(.internal, "the person could not be stored")
+extension SQLiteTransaction {
+    func personForUpdate(id: String, groupId: String) async throws -> Person? {
+        try fetchOne(SQLiteStore.personColumns + " WHERE m.personId = ? AND m.groupId = ?", [id, groupId], Person.init(row:))
+    }
+
+    func identity(email: String, newIdentityId: String, createdAt: Timestamp) async throws -> String {
+        try execute("INSERT INTO persons (id, email, createdAt) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING", [newIdentityId, email, createdAt])
+        guard let id = try fetchOne("SELECT id FROM persons WHERE email = ?", [email], { row -> String in row[0] }) else {
+            throw OneError(.internal, "the identity could not be stored")
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO memberships (id, personId, groupId, name, username, bio, avatar, role, permissions, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            membershipId, personId, person.groupId, person.name, person.username, person.bio, person.avatar,
-            person.role.rawValue, JSONValue(person.permissions).jsonText(), person.createdAt, person.updatedAt,
-        ])
-        return personId
+        return id
+    }
+
+    func insertMembership(_ person: Person, identityId: String, membershipId: String) async throws {
+        try execute(
+            """
+            INSERT INTO memberships (id, identityId, personId, groupId, name, username, bio, avatar, role, permissions,
+                createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                membershipId, identityId, person.id, person.groupId, person.name, person.username, person.bio, person.avatar,
+                person.role.rawValue, JSONValue(person.permissions).jsonText(), person.createdAt, person.updatedAt,
+            ])
+    }
+
+    func updateMembership(_ person: Person) async throws {
+        try execute(
+            """
+            UPDATE memberships SET name = ?, username = ?, bio = ?, avatar = ?, role = ?, permissions = ?, updatedAt = ?
+            WHERE personId = ? AND groupId = ?
+            """,
+            [
+                person.name, person.username, person.bio, person.avatar, person.role.rawValue,
+                JSONValue(person.permissions).jsonText(), person.updatedAt, person.id, person.groupId,
+            ])
+    }
+
+    func deleteMembership(personId: String, groupId: String) async throws -> Bool {
+        try run { db in
+            try db.cachedStatement(sql: "DELETE FROM memberships WHERE personId = ? AND groupId = ?")
+                .execute(arguments: [personId, groupId])
+            return db.changesCount > 0
+        }
     }
 }

@@ -41,40 +41,43 @@ extension SQLiteStore {
                 db, from: "things", where: conditions, arguments, page: page, decode: Thing.init(row:), cursor: \.id)
         }
     }
+}
 
-    public func createThing(_ thing: Thing, event: EventDraft) async throws -> Thing {
-        try await write { db in
-            try self.admit(thing.groupId, adding: .things, db)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO things (id, groupId, type, name, properties, status, createdBy, createdAt, updatedAt, deletedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status,
-                thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
-            ])
-            _ = try self.append(event, db)
-            return thing
+extension SQLiteTransaction {
+    func thingForUpdate(id: String, groupId: String) async throws -> Thing? {
+        try fetchOne("SELECT * FROM things WHERE id = ? AND groupId = ?", [id, groupId], Thing.init(row:))
+    }
+
+    func thingsForShare(ids: [String], groupId: String) async throws -> [Thing] {
+        try run { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM things WHERE groupId = ? AND id IN (SELECT value FROM json_each(?))"),
+                arguments: [groupId, JSONValue(ids).jsonText()]
+            ).map(Thing.init(row:))
         }
     }
 
-    public func updateThing(id: String, groupId: String, _ body: @escaping Update<Thing>) async throws -> Thing {
-        try await write { db in
-            guard let current = try self.thing(id: id, groupId: groupId, db) else { throw OneError.notFound("thing") }
-            try self.admit(groupId, adding: nil, db)
-            let (updated, event) = try body(current)
-            try db.cachedStatement(
-                sql: """
-                    UPDATE things SET type = ?, name = ?, properties = ?, status = ?, updatedAt = ?, deletedAt = ?
-                    WHERE id = ? AND groupId = ?
-                    """
-            ).execute(arguments: [
-                updated.type, updated.name, updated.properties.jsonText(), updated.status, updated.updatedAt,
-                updated.deletedAt, id, groupId,
+    func insertThing(_ thing: Thing) async throws {
+        try execute(
+            """
+            INSERT INTO things (id, groupId, type, name, properties, status, createdBy, createdAt, updatedAt, deletedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status,
+                thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
             ])
-            _ = try self.append(event, db)
-            return updated
-        }
+    }
+
+    func updateThing(_ thing: Thing) async throws {
+        try execute(
+            """
+            UPDATE things SET type = ?, name = ?, properties = ?, status = ?, updatedAt = ?, deletedAt = ?
+            WHERE id = ? AND groupId = ?
+            """,
+            [
+                thing.type, thing.name, thing.properties.jsonText(), thing.status, thing.updatedAt, thing.deletedAt,
+                thing.id, thing.groupId,
+            ])
     }
 }

@@ -6,7 +6,8 @@ import OneCore
 ///
 /// Reads run on a pool of reader connections and never wait for writes. Writes go through a
 /// ``WriteBatcher`` that commits concurrent writes together with `synchronous = FULL`, so a
-/// successful write survives a crash of the process or the machine.
+/// successful write survives a crash of the process or the machine; each runs the domain's
+/// closure against a ``SQLiteTransaction``.
 ///
 /// Reads are synchronous calls made from the request's task: a keyed read from the page cache
 /// takes tens of microseconds, less than the cross-thread hop an async read costs (about 70 µs
@@ -24,6 +25,9 @@ public final class SQLiteStore: Store {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 8
+        // A write batch's transaction stays open across the writer calls its primitives make
+        // (see WriteBatcher); readers keep the default.
+        configuration.allowsUnsafeTransactions = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
@@ -31,25 +35,17 @@ public final class SQLiteStore: Store {
         // DatabasePool sets synchronous to NORMAL after prepareDatabase; durability wants FULL.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
-        batcher = WriteBatcher(writer: pool)
         self.clock = clock
         ids = IDGenerator(clock: clock)
+        batcher = WriteBatcher(writer: pool, ids: ids, clock: clock)
     }
 
     public func ping() async throws {
         _ = try read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
-    public func bootstrap(_ seed: BootstrapSeed) async throws {
-        try await write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM groups") == 0 else {
-                throw OneError(.alreadyInitialized, "this store is already initialised; its first key was shown once and is not shown again")
-            }
-            try self.insert(seed.group, db)
-            _ = try self.insertMember(seed.person, membershipId: seed.membershipId, db)
-            try self.insert(seed.key, hash: seed.keyHash, db)
-            for draft in seed.events { _ = try self.append(draft, db) }
-        }
+    public func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T> {
+        try await batcher.write { transaction in try await body(transaction) }
     }
 
     // MARK: Running statements
@@ -59,25 +55,6 @@ public final class SQLiteStore: Store {
     /// snapshot, so BEGIN and COMMIT would only add two round trips.
     func read<T>(_ work: (Database) throws -> T) throws -> T {
         try pool.unsafeRead(work)
-    }
-
-    /// Runs `work` in the next group-committed transaction.
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await batcher.write(work)
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw OneError.conflict(Self.conflictMessage(error))
-        }
-    }
-
-    private static func conflictMessage(_ error: DatabaseError) -> String {
-        let message = error.message ?? ""
-        if message.contains("groups.slug") || message.contains("groups_sibling_slug") || message.contains("groups.parentGroupId") {
-            return "a group with this slug already exists beside it"
-        }
-        if message.contains("memberships") { return "this person is already a member of the group" }
-        if message.contains("connections") { return "a connection with the same fromId, toId and type already exists" }
-        return "this record conflicts with an existing one"
     }
 
     /// One row by a cached statement, or nil.
@@ -104,46 +81,11 @@ public final class SQLiteStore: Store {
         let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
         return Page(fetched: try rows.map(decode), limit: page.limit, key: cursor)
     }
-
-    /// Appends an event inside the current transaction; its sequence is the row's place in the log.
-    func append(_ draft: EventDraft, _ db: Database) throws -> Event {
-        let id = ids.make(.event)
-        let timestamp = clock.now()
-        let change = draft.change.map { $0.json.jsonText() }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            id, draft.groupId, draft.type, draft.actorId, draft.targetId, timestamp, draft.metadata.jsonText(), change,
-        ])
-        return Event(
-            id: id, groupId: draft.groupId, sequence: db.lastInsertedRowID, type: draft.type, actorId: draft.actorId,
-            targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change)
-    }
-
-    /// Checks, inside the write, that the group accepts it (see ``Group/admitWrite(adding:currentCount:)``).
-    func admit(_ groupId: String, adding resource: QuotaResource?, _ db: Database) throws {
-        guard let group = try fetchRow(db, "SELECT * FROM groups WHERE id = ?", [groupId]).map(Group.init(row:)) else {
-            throw OneError.notFound("group")
-        }
-        try group.admitWrite(adding: resource) {
-            let sql: String = switch resource {
-            case .things: "SELECT COUNT(*) FROM things WHERE groupId = ? AND deletedAt IS NULL"
-            case .connections: "SELECT COUNT(*) FROM connections WHERE groupId = ? AND deletedAt IS NULL"
-            case .knowledge: "SELECT COUNT(*) FROM knowledge WHERE groupId = ? AND deletedAt IS NULL"
-            case .people: "SELECT COUNT(*) FROM memberships WHERE groupId = ?"
-            case .storage, .apiCalls, nil: "SELECT 0 WHERE ? IS NOT NULL"
-            }
-            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [groupId]) ?? 0
-        }
-    }
 }
 
 /// Parses a JSON array-of-strings column.
 func stringArray(_ text: String) throws -> [String] {
-    guard let strings = try JSONValue(jsonText: text).stringArray else {
+    guard let strings = try JSONValue(storedText: text).stringArray else {
         throw OneError(.internal, "a stored list is not an array of strings")
     }
     return strings
@@ -156,6 +98,6 @@ extension JSONValue {
             self = [:]
             return
         }
-        self = try JSONValue(jsonText: text)
+        self = try JSONValue(storedText: text)
     }
 }

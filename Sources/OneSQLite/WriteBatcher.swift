@@ -3,17 +3,20 @@ import OneCore
 import Synchronization
 
 /// Group commit: writes that arrive while a transaction is running wait and then share the next
-/// one, so many concurrent writes pay for one `fsync` and one hop to the writer queue.
+/// one, so many concurrent writes pay for one `fsync`.
 ///
-/// Each write runs in its own savepoint, so one that fails rolls back alone; its caller hears
-/// the outcome only after the shared commit, which is what makes a success durable.
+/// One task drains the queue. It opens a transaction on the writer connection, runs each write's
+/// domain closure in a savepoint of its own (so one that fails rolls back alone), commits, and
+/// only then tells each caller its outcome, which is what makes a success durable. The closures
+/// are asynchronous, so the transaction stays open across the writer calls their primitives
+/// make; nothing else writes meanwhile, because every write goes through here.
 final class WriteBatcher: Sendable {
     /// Reports a job's own outcome once its transaction has committed.
     private typealias Completion = @Sendable () -> Void
 
     private struct Job: Sendable {
-        /// Runs the work inside the open transaction.
-        let run: @Sendable (Database) -> Completion
+        /// Runs the work inside the open transaction: whether it succeeded, and how to report it.
+        let run: @Sendable (SQLiteTransaction) async -> (succeeded: Bool, report: Completion)
         /// Reports that the transaction failed, whatever the work did.
         let fail: @Sendable (any Error) -> Void
     }
@@ -24,32 +27,33 @@ final class WriteBatcher: Sendable {
     }
 
     private let writer: DatabasePool
+    private let ids: IDGenerator
+    private let clock: OneCore.Clock
     private let state = Mutex(State())
     /// The most writes one transaction takes, so one batch cannot hold the writer for long.
     private let maxBatch = 512
 
-    init(writer: DatabasePool) {
+    init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock) {
         self.writer = writer
+        self.ids = ids
+        self.clock = clock
     }
 
-    /// Runs `work` in the next shared transaction and returns its result once that commits.
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let run: @Sendable (Database) -> Completion = { db in
-                let result: Result<T, any Error>
-                do {
-                    nonisolated(unsafe) var value: T?
-                    try db.inSavepoint {
-                        value = try work(db)
-                        return .commit
+    /// Runs `work` in the next shared transaction and returns its result, with the events it
+    /// appended, once that commits.
+    func write<T: Sendable>(_ work: @escaping @Sendable (SQLiteTransaction) async throws -> T) async throws -> Committed<T> {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Committed<T>, any Error>) in
+            let job = Job(
+                run: { transaction in
+                    do {
+                        let value = try await work(transaction)
+                        let committed = Committed(value: value, events: transaction.events)
+                        return (true, { continuation.resume(returning: committed) })
+                    } catch {
+                        return (false, { continuation.resume(throwing: error) })
                     }
-                    result = .success(value!)
-                } catch {
-                    result = .failure(error)
-                }
-                return { continuation.resume(with: result) }
-            }
-            let job = Job(run: run, fail: { continuation.resume(throwing: $0) })
+                },
+                fail: { continuation.resume(throwing: $0) })
             let startDrain = state.withLock { state in
                 state.pending.append(job)
                 guard !state.draining else { return false }
@@ -69,33 +73,42 @@ final class WriteBatcher: Sendable {
                 return batch
             }
             if jobs.isEmpty { return }
-            let completions: [Completion]
             do {
-                completions = try await writer.writeWithoutTransaction { db -> [Completion] in
-                    try db.beginTransaction(.immediate)
-                    var completions: [Completion] = []
-                    for job in jobs {
-                        completions.append(job.run(db))
-                        // Some errors (I/O, disk full) make SQLite roll back the whole transaction;
-                        // later savepoints would then commit on their own. Fail the batch instead.
-                        guard db.isInsideTransaction else {
-                            throw OneError(.unavailable, "the database rolled back a write batch")
-                        }
-                    }
-                    do {
-                        try db.commit()
-                    } catch {
-                        try? db.rollback()
-                        throw error
-                    }
-                    return completions
-                }
+                let reports = try await run(jobs)
+                for report in reports { report() }
             } catch {
                 // The transaction did not commit, so no job's work survived.
+                try? onWriter { db in if db.isInsideTransaction { try db.rollback() } }
                 for job in jobs { job.fail(error) }
-                continue
             }
-            for complete in completions { complete() }
         }
+    }
+
+    /// One transaction: each job in its savepoint, then COMMIT. Throws when the transaction as
+    /// a whole failed.
+    private func run(_ jobs: [Job]) async throws -> [Completion] {
+        try onWriter { db in try db.beginTransaction(.immediate) }
+        var reports: [Completion] = []
+        for job in jobs {
+            try onWriter { db in try db.execute(sql: "SAVEPOINT job") }
+            let (succeeded, report) = await job.run(SQLiteTransaction(writer: writer, ids: ids, clock: clock))
+            try onWriter { db in
+                // Some errors (I/O, disk full) make SQLite roll back the whole transaction;
+                // later savepoints would then commit on their own. Fail the batch instead.
+                guard db.isInsideTransaction else {
+                    throw OneError(.unavailable, "the database rolled back a write batch")
+                }
+                if !succeeded { try db.execute(sql: "ROLLBACK TO SAVEPOINT job") }
+                try db.execute(sql: "RELEASE SAVEPOINT job")
+            }
+            reports.append(report)
+        }
+        try onWriter { db in try db.commit() }
+        return reports
+    }
+
+    /// Runs `work` on the writer connection synchronously: microseconds, cheaper than a hop.
+    private func onWriter<T>(_ work: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(work)
     }
 }

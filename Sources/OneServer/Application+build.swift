@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import OneCore
@@ -12,11 +13,22 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
+    /// How long a connection may go without progress before it is closed: a request head not
+    /// complete, a body not arriving, or a keep-alive connection unused. Closes slow and
+    /// stalled clients, which would otherwise hold a connection forever.
+    public var idleTimeout: Duration
+    /// The most connections open at once; past it, new ones wait in the listen backlog.
+    public var maxConnections: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
+        idleTimeout: Duration = .seconds(30), maxConnections: Int = 4096
+    ) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
     }
 }
 
@@ -29,7 +41,10 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     return Application(
         router: buildRouter(service: service),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "one"),
+        server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "one",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
         services: services,
         logger: logger
     )

@@ -14,10 +14,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port: Int = 8080
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may make no progress (an unfinished request, an unused keep-alive) before it is closed.")
+    var idleTimeout: Int = 30
+    @Option(name: .customLong("max-connections"), help: "The most connections open at once; more wait to be accepted.")
+    var maxConnections: Int = 4096
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 1000000") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
     }
 
@@ -43,7 +49,9 @@ struct Serve: AsyncParsableCommand {
 
                 """.utf8))
         } catch let error as OneError where error.code == .alreadyInitialized {}
-        let configuration = AppConfiguration(host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+        let configuration = AppConfiguration(
+            host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info, idleTimeout: .seconds(idleTimeout),
+            maxConnections: maxConnections)
         try await buildApplication(configuration, service: service).runService()
     }
 }

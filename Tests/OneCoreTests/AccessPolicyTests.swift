@@ -71,10 +71,11 @@ private let goodBody = "01hx5z3k7m9pqrstvwxyz0abcd"
 private func principal(
     role: Role, permissions: [String] = [], personId: String? = "usr_" + goodBody, keyId: String = "key_" + goodBody
 ) -> Principal {
-    Principal(
+    Principal(Credential(
         key: APIKey(
             id: keyId, groupId: "grp_" + goodBody, name: "test key", role: role, permissions: permissions,
-            personId: personId, prefix: "gsk_abcdefgh", expiresAt: nil, createdAt: 0))
+            personId: personId, prefix: "gsk_abcdefgh", expiresAt: nil, createdAt: 0),
+        personRole: personId == nil ? nil : role))
 }
 
 @Suite("AccessPolicy")
@@ -224,5 +225,13 @@ struct PermissionSetTests {
         #expect(error.field == "permissions")
         #expect(error.message.contains("permissions"))
         #expect(error.message.contains("'\(entry)'"))
+    }
+
+    @Test("a key bound to a person acts with the lower of its role and the person's role now", arguments: Role.allCases)
+    func boundKeysFollowTheirPerson(personRole: Role) {
+        let key = APIKey(
+            id: "key_" + goodBody, groupId: "grp_" + goodBody, name: "k", role: .groupOwner, personId: "usr_" + goodBody,
+            prefix: "gsk_abcdefgh", expiresAt: nil, createdAt: 0)
+        #expect(Principal(Credential(key: key, personRole: personRole)).role == min(personRole, .groupOwner))
     }
 }

@@ -75,7 +75,7 @@ struct IdentifierTests {
     func prefixes() {
         let expected: [IDKind: String] = [
             .group: "grp", .person: "usr", .membership: "mem", .thing: "thg",
-            .connection: "con", .event: "evt", .knowledge: "knw", .apiKey: "key",
+            .connection: "con", .event: "evt", .knowledge: "knw", .apiKey: "key", .identity: "idn",
         ]
         for kind in IDKind.allCases {
             #expect(kind.rawValue == expected[kind])

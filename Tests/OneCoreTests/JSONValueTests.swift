@@ -193,7 +193,9 @@ struct JSONValueTests {
         #expect(JSONValue.number(42).integerValue == 42)
         #expect(JSONValue.number(-42).integerValue == -42)
         #expect(JSONValue.number(4.2).integerValue == nil)
-        #expect(JSONValue.number(1e16).integerValue == nil)
+        #expect(JSONValue.number(1e16).integerValue == 10_000_000_000_000_000)
+        #expect(JSONValue.number(1e300).integerValue == nil)
+        #expect(JSONValue.integer(Int64.max).integerValue == Int.max)
         #expect(JSONValue.string("42").integerValue == nil)
     }
 
@@ -203,5 +205,37 @@ struct JSONValueTests {
     ])
     func typeNames(value: JSONValue, name: String) {
         #expect(value.typeName == name)
+    }
+
+    @Test("integers of 64 bits round-trip exactly and keep integer form", arguments: [
+        "9007199254740993", "9223372036854775807", "-9223372036854775808", "10000000000000000", "0", "-1",
+    ])
+    func bigIntegers(text: String) throws {
+        let value = try JSONValue(jsonText: text)
+        #expect(value == .integer(Int64(text)!))
+        #expect(value.jsonText() == text)
+    }
+
+    @Test("other numbers round-trip to the same double", arguments: ["0.1", "-12.5", "1e300", "2.5e-7", "1.0", "1e2", "18446744073709551616"])
+    func doublesRoundTrip(text: String) throws {
+        let value = try JSONValue(jsonText: text)
+        #expect(try JSONValue(jsonText: value.jsonText()).doubleValue == Double(text))
+    }
+
+    @Test("an integer and a double of the same value are equal and hash alike")
+    func numericEquality() {
+        #expect(JSONValue.integer(3) == .number(3.0))
+        #expect(JSONValue.integer(3) != .number(3.5))
+        #expect(Set<JSONValue>([.integer(3), .number(3.0)]).count == 1)
+        #expect(JSONValue.integer(9_007_199_254_740_993) != .number(9_007_199_254_740_992))
+    }
+
+    @Test("stored JSON reads back past the input depth limit, up to its own")
+    func storedDepth() throws {
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        #expect(throws: OneError.self) { try JSONValue(jsonText: deep) }
+        _ = try JSONValue(storedText: deep)
+        let tooDeep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(throws: OneError.self) { try JSONValue(storedText: tooDeep) }
     }
 }

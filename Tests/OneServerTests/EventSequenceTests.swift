@@ -66,11 +66,15 @@ struct EventSequenceTests {
                                 for number in 0..<eventsPerWriter {
                                     // Alternate plain appends and multi-statement writes so transactions differ in length.
                                     if number % 2 == 0 {
-                                        _ = try await node.appendEvent(EventDraft(groupId: groupId, type: "task_event", actorId: nil, targetId: nil, metadata: ["node": .number(Double(index)), "writer": .number(Double(writer))]))
+                                        let draft = EventDraft(groupId: groupId, type: "task_event", actorId: nil, targetId: nil, metadata: ["node": .integer(Int64(index)), "writer": .integer(Int64(writer))])
+                                        _ = try await node.write { try await $0.append(draft) }
                                     } else {
                                         let now = Clock.system.now()
                                         let thing = Thing(id: IDGenerator().make(.thing), groupId: groupId, type: "course", name: "n\(index)w\(writer)", createdAt: now, updatedAt: now)
-                                        _ = try await node.createThing(thing, event: EventDraft(groupId: groupId, type: "thing_created", actorId: nil, targetId: thing.id))
+                                        _ = try await node.write { transaction in
+                                            try await transaction.insertThing(thing)
+                                            try await transaction.append(EventDraft(groupId: groupId, type: "thing_created", actorId: nil, targetId: thing.id))
+                                        }
                                     }
                                 }
                             }

@@ -24,13 +24,16 @@ struct PeopleRoutesTests {
             #expect(promoted["role"] == "group_owner")
             #expect(promoted["bio"] == "Admiral")
 
-            // The same person joins a child group: one person, two memberships.
+            // The same person joins a child group: one identity, two memberships, and each group
+            // knows the person by an ID of its own.
             let child = try #require(
                 try await api.post("/api/groups", key: tenant.key, body: ["name": "Child"]).expect(.created)["_id"]?.stringValue)
             let again = try await api.post("/api/people", key: tenant.key, group: child, body: ["email": "grace@example.com"]).expect(.created)
-            #expect(again["_id"]?.stringValue == id)
+            let childId = try #require(again["_id"]?.stringValue)
+            #expect(childId != id)
             let memberships = try await api.get("/api/people/\(id)/groups", key: tenant.key)
             #expect(Set(memberships.results.compactMap { $0["groupId"]?.stringValue }) == [tenant.groupId, child])
+            #expect(Set(memberships.results.compactMap { $0["personId"]?.stringValue }) == [id, childId])
 
             try await server.expectUnchanged(tenant.groupId) {
                 try await api.post("/api/people", key: tenant.key, body: ["email": "grace@example.com"]).expectError(.conflict, "CONFLICT")
@@ -42,7 +45,7 @@ struct PeopleRoutesTests {
             try await api.delete("/api/people/\(id)", key: tenant.key).expect(.ok)
             try await api.get("/api/people/\(id)", key: tenant.key).expectError(.notFound, "NOT_FOUND")
             // Still a member of the child group.
-            try await api.get("/api/people/\(id)", key: tenant.key, group: child).expect(.ok)
+            try await api.get("/api/people/\(childId)", key: tenant.key, group: child).expect(.ok)
         }
     }
 }

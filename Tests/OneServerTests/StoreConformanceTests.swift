@@ -3,21 +3,21 @@ import OneCore
 import Testing
 
 /// The `Store` contract, checked directly against every adapter (SQLite always, PostgreSQL when
-/// configured): the same calls must give the same answers on both.
+/// configured): the transaction primitives must give the same answers on both, and the domain's
+/// tenant-tree rules, written once over them, must hold on both.
 @Suite("Store conformance")
 struct StoreConformanceTests {
-    let clock = Clock.system
     let ids = IDGenerator()
 
     func group(_ name: String, parent: String? = nil, limits: [QuotaResource: Int]? = nil) -> Group {
-        let now = clock.now()
+        let now = Clock.system.now()
         return Group(
             id: ids.make(.group), slug: "\(name.lowercased())-\(UUID().uuidString.prefix(6).lowercased())", name: name,
             type: "business", parentGroupId: parent, settings: GroupSettings(limits: limits), createdAt: now, updatedAt: now)
     }
 
     func thing(in groupId: String, name: String = "thing") -> Thing {
-        let now = clock.now()
+        let now = Clock.system.now()
         return Thing(id: ids.make(.thing), groupId: groupId, type: "course", name: name, properties: ["n": 1], createdAt: now, updatedAt: now)
     }
 
@@ -25,163 +25,256 @@ struct StoreConformanceTests {
         EventDraft(groupId: groupId, type: type, actorId: nil, targetId: target)
     }
 
-    @Test("records round-trip unchanged, scoped to their group", arguments: TestStore.available)
+    /// Inserts groups in one write, each with its event.
+    func insert(_ groups: Group..., into store: any Store) async throws {
+        _ = try await store.write { transaction in
+            for group in groups {
+                try await transaction.insertGroup(group)
+                try await transaction.append(EventDraft(groupId: group.id, type: "group_created", actorId: nil, targetId: group.id))
+            }
+        }
+    }
+
+    @Test("records written through the primitives read back unchanged, scoped to their group", arguments: TestStore.available)
     func roundTrips(kind: TestStore) async throws {
         try await kind.withFreshStore { store, _ in
-            let home = try await store.createGroup(group("Home"), event: event("", "group_created"))
-            let other = try await store.createGroup(group("Other"), event: event("", "group_created"))
-            #expect(try await store.group(id: home.id) == home)
-            var created = thing(in: home.id)
-            created.properties = ["nested": ["list": [1, "two", nil, true]], "unicode": "naïve ☕"]
-            #expect(try await store.createThing(created, event: event(home.id, "thing_created")) == created)
-            #expect(try await store.thing(id: created.id, groupId: home.id) == created)
-            #expect(try await store.thing(id: created.id, groupId: other.id) == nil, "another group's ID reads as missing")
+            let home = group("Home")
+            let other = group("Other")
+            try await insert(home, other, into: store)
+            var draft = thing(in: home.id)
+            draft.properties = ["big": .integer(9_007_199_254_740_993), "f": 0.1, "deep": ["a": ["b": [1, 2]]]]
+            let made = draft
+            let committed = try await store.write { transaction in
+                try await transaction.insertThing(made)
+                try await transaction.append(event(home.id, "thing_created", target: made.id))
+                try await transaction.append(event(home.id, "thing_tagged", target: made.id))
+                return made.id
+            }
+            #expect(committed.value == made.id)
+            #expect(committed.events.map(\.type) == ["thing_created", "thing_tagged"])
+            #expect(committed.events[1].sequence == committed.events[0].sequence + 1)
+            #expect(try await store.thing(id: made.id, groupId: home.id) == made)
+            #expect(try await store.thing(id: made.id, groupId: other.id) == nil)
+            let stored = try await store.events(EventQuery(groupId: home.id, targetId: made.id), page: PageRequest(limit: 10)).items
+            #expect(stored == committed.events)
 
-            let updated = try await store.updateThing(id: created.id, groupId: home.id) { current in
-                var next = current
-                next.name = "renamed"
-                return (next, event(home.id, "thing_updated", target: current.id))
-            }
-            #expect(try await store.thing(id: created.id, groupId: home.id) == updated)
-            await #expect(throws: OneError.notFound("thing")) {
-                try await store.updateThing(id: created.id, groupId: other.id) { ($0, event(other.id, "thing_updated")) }
-            }
-            // A failing update body writes nothing.
-            await #expect(throws: OneError.forbidden("no")) {
-                try await store.updateThing(id: created.id, groupId: home.id) { _ in throw OneError.forbidden("no") }
-            }
-            #expect(try await store.thing(id: created.id, groupId: home.id) == updated)
+            let read = try await store.write { transaction in
+                (try await transaction.thingForUpdate(id: made.id, groupId: home.id),
+                 try await transaction.thingForUpdate(id: made.id, groupId: other.id))
+            }.value
+            #expect(read.0 == made && read.1 == nil)
 
-            let now = clock.now()
-            let knowledge = Knowledge(
-                id: ids.make(.knowledge), groupId: home.id, type: "document", text: "text", labels: ["a", "b"],
-                metadata: ["k": "v"], sourceThingId: created.id, createdAt: now, updatedAt: now)
-            #expect(try await store.createKnowledge(knowledge, event: event(home.id, "knowledge_created")) == knowledge)
-            #expect(try await store.knowledge(id: knowledge.id, groupId: home.id) == knowledge)
-            #expect(try await store.knowledge(KnowledgeQuery(groupId: home.id, label: "b"), page: PageRequest(limit: 10)).items == [knowledge])
-            #expect(try await store.knowledge(KnowledgeQuery(groupId: home.id, label: "c"), page: PageRequest(limit: 10)).items.isEmpty)
-        }
-    }
+            var renaming = made
+            renaming.name = "renamed"
+            renaming.deletedAt = 5
+            let renamed = renaming
+            _ = try await store.write { try await $0.updateThing(renamed) }
+            #expect(try await store.thing(id: made.id, groupId: home.id) == renamed)
 
-    @Test("pages walk every row once in key order", arguments: TestStore.available)
-    func paging(kind: TestStore) async throws {
-        try await kind.withFreshStore { store, _ in
-            let home = try await store.createGroup(group("Home"), event: event("", "group_created"))
-            var made: [String] = []
-            for index in 0..<25 { made.append(try await store.createThing(thing(in: home.id, name: "t\(index)"), event: event(home.id, "thing_created")).id) }
-            var seen: [String] = []
-            var after: String?
-            repeat {
-                let page = try await store.things(ThingQuery(groupId: home.id), page: PageRequest(limit: 7, after: after))
-                seen += page.items.map(\.id)
-                after = page.nextAfter
-                #expect(page.hasMore == (after != nil))
-            } while after != nil
-            #expect(seen == made.reversed())
-            let text = try await store.things(ThingQuery(groupId: home.id, text: "T1"), page: PageRequest(limit: 100))
-            #expect(Set(text.items.map(\.name)) == Set((10...19).map { "t\($0)" } + ["t1"]))
-        }
-    }
-
-    @Test("conflicts, quotas, archived groups and cycles are refused inside the write", arguments: TestStore.available)
-    func refusals(kind: TestStore) async throws {
-        try await kind.withFreshStore { store, _ in
-            let home = try await store.createGroup(group("Home", limits: [.things: 1]), event: event("", "group_created"))
-            var duplicate = group("Dup")
-            duplicate.slug = home.slug
-            await #expect(throws: OneError.self) { try await store.createGroup(duplicate, event: event("", "group_created")) }
-            let first = try await store.createThing(thing(in: home.id), event: event(home.id, "thing_created"))
-            do {
-                _ = try await store.createThing(thing(in: home.id), event: event(home.id, "thing_created"))
-                Issue.record("quota not enforced")
-            } catch let error as OneError {
-                #expect(error.code == .quotaExceeded)
-            }
-            let second = try await store.createGroup(group("Second"), event: event("", "group_created"))
-            let a = try await store.createThing(thing(in: second.id), event: event(second.id, "thing_created"))
-            let now = clock.now()
-            let connection = Connection(id: ids.make(.connection), groupId: second.id, fromId: a.id, toId: a.id, type: "references", createdAt: now, updatedAt: now)
-            _ = try await store.createConnection(connection, event: event(second.id, "connection_created"))
-            var again = connection
-            again.id = ids.make(.connection)
-            do {
-                _ = try await store.createConnection(again, event: event(second.id, "connection_created"))
-                Issue.record("duplicate connection accepted")
-            } catch let error as OneError {
-                #expect(error.code == .conflict)
-            }
-            var crossing = again
-            crossing.fromId = first.id  // a thing of another group
-            crossing.type = "owns"
-            do {
-                _ = try await store.createConnection(crossing, event: event(second.id, "connection_created"))
-                Issue.record("cross-group connection accepted")
-            } catch let error as OneError {
-                #expect(error.code == .notFound)
-            }
-
-            let child = try await store.createGroup(group("Child", parent: home.id), event: event("", "group_created"))
-            #expect(try await store.ancestorIds(of: child.id) == [home.id])
-            #expect(try await store.descendantIds(of: home.id) == [child.id])
-            do {
-                _ = try await store.updateGroup(id: home.id) { current in
-                    var moved = current
-                    moved.parentGroupId = child.id
-                    return (moved, event(home.id, "group_updated"))
+            // A person: an identity, known to each group by an ID of its own.
+            let now = Clock.system.now()
+            let inHome = Person(id: ids.make(.person), groupId: home.id, email: "p@example.com", name: "P", role: .groupUser, createdAt: now, updatedAt: now)
+            let inOther = Person(id: ids.make(.person), groupId: other.id, email: "p@example.com", name: "Q", role: .customer, createdAt: now, updatedAt: now)
+            let identities = try await store.write { transaction in
+                var identities: [String] = []
+                for person in [inHome, inOther] {
+                    let identity = try await transaction.identity(email: person.email, newIdentityId: self.ids.make(.identity), createdAt: now)
+                    try await transaction.insertMembership(person, identityId: identity, membershipId: self.ids.make(.membership))
+                    identities.append(identity)
                 }
-                Issue.record("cycle accepted")
-            } catch let error as OneError {
-                #expect(error.field == "parentGroupId")
-            }
-            _ = try await store.updateGroup(id: second.id) { current in
-                var archived = current
-                archived.status = .archived
-                return (archived, event(second.id, "group_archived"))
-            }
-            do {
-                _ = try await store.appendEvent(event(second.id, "dashboard_viewed"))
-                Issue.record("archived group accepted a write")
-            } catch let error as OneError {
-                #expect(error.code == .groupArchived)
-            }
+                return identities
+            }.value
+            #expect(identities[0] == identities[1], "one identity per email")
+            #expect(try await store.person(id: inHome.id, groupId: home.id) == inHome)
+            #expect(try await store.person(id: inHome.id, groupId: other.id) == nil, "each group knows its own ID only")
+            let memberships = try await store.memberships(personId: inOther.id, groupId: other.id, among: nil)
+            #expect(Set(memberships.map(\.personId)) == [inHome.id, inOther.id])
+
+            // A key bound to the person: authentication sees the person's role now.
+            let key = APIKey(id: ids.make(.apiKey), groupId: home.id, name: "k", role: .groupOwner, personId: inHome.id, prefix: "gsk_x", expiresAt: nil, createdAt: now)
+            _ = try await store.write { try await $0.insertAPIKey(key, hash: "hash-\(key.id)") }
+            #expect(try await store.credential(hash: "hash-\(key.id)") == Credential(key: key, personRole: .groupUser))
+            var promoting = inHome
+            promoting.role = .groupOwner
+            let promoted = promoting
+            let removed = try await store.write { transaction in
+                try await transaction.updateMembership(promoted)
+                let locked = try await transaction.personForUpdate(id: inHome.id, groupId: home.id)
+                let keys = try await transaction.activeAPIKeyIds(personId: inHome.id, groupId: home.id)
+                return (locked, keys)
+            }.value
+            #expect(removed.0 == promoted && removed.1 == [key.id])
+            #expect(try await store.credential(hash: "hash-\(key.id)")?.personRole == .groupOwner)
+            let deleted = try await store.write { transaction in
+                (try await transaction.deleteMembership(personId: inHome.id, groupId: home.id),
+                 try await transaction.deleteMembership(personId: inHome.id, groupId: home.id))
+            }.value
+            #expect(deleted == (true, false))
+            #expect(try await store.credential(hash: "hash-\(key.id)")?.personRole == nil)
         }
     }
 
-    @Test("concurrent writes that fail leave nothing behind, and those beside them still commit", arguments: TestStore.available)
-    func concurrentMixedOutcomes(kind: TestStore) async throws {
+    @Test("the group chain runs from the group to the root; usage adds up and is seen inside the write", arguments: TestStore.available)
+    func chainAndUsage(kind: TestStore) async throws {
         try await kind.withFreshStore { store, _ in
-            let home = try await store.createGroup(group("Home"), event: event("", "group_created"))
-            let a = try await store.createThing(thing(in: home.id), event: event(home.id, "thing_created"))
-            let b = try await store.createThing(thing(in: home.id), event: event(home.id, "thing_created"))
-            let before = try await store.events(EventQuery(groupId: home.id), page: PageRequest(limit: 100)).items.count
-            // 20 writers race to make the same connection; 20 others make distinct things.
-            let outcomes = try await withThrowingTaskGroup(of: String.self) { tasks in
+            let root = group("Root")
+            let middle = group("Middle", parent: root.id)
+            let leaf = group("Leaf", parent: middle.id)
+            try await insert(root, middle, leaf, into: store)
+            let chain = try await store.write { try await $0.groupChain(of: leaf.id) }.value
+            #expect(chain.map(\.id) == [leaf.id, middle.id, root.id])
+            #expect(try await store.write { try await $0.groupChain(of: self.ids.make(.group)) }.value.isEmpty)
+            #expect(try await store.usage(of: leaf.id) == GroupUsage())
+
+            let seen = try await store.write { transaction in
+                try await transaction.addUsage(.one(.things), own: leaf.id, subtreeOf: [leaf.id, middle.id, root.id])
+                try await transaction.addUsage(.one(.things), own: leaf.id, subtreeOf: [leaf.id, middle.id, root.id])
+                return try await transaction.usageForUpdate(of: [root.id, leaf.id])
+            }.value
+            #expect(seen[root.id] == GroupUsage(own: .zero, subtree: UsageCounts(things: 2)))
+            #expect(seen[leaf.id] == GroupUsage(own: UsageCounts(things: 2), subtree: UsageCounts(things: 2)))
+            #expect(try await store.usage(of: middle.id) == GroupUsage(own: .zero, subtree: UsageCounts(things: 2)))
+            _ = try await store.write { try await $0.addUsage(-UsageCounts.one(.things), own: leaf.id, subtreeOf: [leaf.id, middle.id]) }
+            #expect(try await store.usage(of: leaf.id)?.own.things == 1)
+            #expect(try await store.usage(of: root.id)?.subtree.things == 2)
+        }
+    }
+
+    @Test("a write that throws leaves no row, event or usage behind, while the writes beside it commit", arguments: TestStore.available)
+    func failedWritesRollBackAlone(kind: TestStore) async throws {
+        try await kind.withFreshStore { store, _ in
+            let home = group("Home")
+            try await insert(home, into: store)
+            struct Refused: Error {}
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { tasks in
                 for index in 0..<40 {
                     tasks.addTask {
-                        let now = Clock.system.now()
                         do {
-                            if index % 2 == 0 {
-                                let connection = Connection(id: IDGenerator().make(.connection), groupId: home.id, fromId: a.id, toId: b.id, type: "owns", createdAt: now, updatedAt: now)
-                                _ = try await store.createConnection(connection, event: event(home.id, "connection_created", target: connection.id))
-                                return "connected"
-                            } else {
-                                _ = try await store.createThing(thing(in: home.id, name: "parallel \(index)"), event: event(home.id, "thing_created"))
-                                return "thing"
+                            _ = try await store.write { transaction in
+                                let made = self.thing(in: home.id, name: "t\(index)")
+                                try await transaction.insertThing(made)
+                                try await transaction.addUsage(.one(.things), own: home.id, subtreeOf: [home.id])
+                                try await transaction.append(self.event(home.id, "thing_created", target: made.id))
+                                if index % 2 == 1 { throw Refused() }
                             }
-                        } catch let error as OneError where error.code == .conflict {
-                            return "conflict"
+                            return true
+                        } catch is Refused {
+                            return false
+                        }
+                    }
+                }
+                return try await tasks.reduce(into: [Bool: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(outcomes == [true: 20, false: 20])
+            #expect(try await store.things(ThingQuery(groupId: home.id), page: PageRequest(limit: 100)).items.count == 20)
+            #expect(try await store.usage(of: home.id)?.own.things == 20)
+            let events = try await store.events(EventQuery(groupId: home.id), page: PageRequest(limit: 100)).items
+            #expect(events.filter { $0.type == "thing_created" }.count == 20)
+            let sequences = events.map(\.sequence)
+            #expect(sequences == Array(sequences[0]...(sequences[0] + Int64(sequences.count) - 1)), "no gaps")
+        }
+    }
+
+    @Test("broken uniqueness rules surface as the rule they broke", arguments: TestStore.available)
+    func uniqueViolations(kind: TestStore) async throws {
+        try await kind.withFreshStore { store, _ in
+            let home = group("Home")
+            try await insert(home, into: store)
+            var twin = group("Twin")
+            twin.slug = home.slug
+            await #expect(throws: UniqueViolation(.groupSlug)) { try await insert(twin, into: store) }
+            let (a, b) = (thing(in: home.id), thing(in: home.id))
+            let now = Clock.system.now()
+            let link = Connection(id: ids.make(.connection), groupId: home.id, fromId: a.id, toId: b.id, type: "owns", createdAt: now, updatedAt: now)
+            _ = try await store.write { transaction in
+                try await transaction.insertThing(a)
+                try await transaction.insertThing(b)
+                try await transaction.insertConnection(link)
+            }
+            var duplicate = link
+            duplicate.id = ids.make(.connection)
+            let again = duplicate
+            await #expect(throws: UniqueViolation(.liveConnection)) { _ = try await store.write { try await $0.insertConnection(again) } }
+            let person = Person(id: ids.make(.person), groupId: home.id, email: "u@example.com", name: "U", role: .groupUser, createdAt: now, updatedAt: now)
+            for attempt in 0..<2 {
+                var next = person
+                next.id = attempt == 0 ? person.id : ids.make(.person)
+                let member = next
+                let write = {
+                    _ = try await store.write { transaction in
+                        let identity = try await transaction.identity(email: member.email, newIdentityId: self.ids.make(.identity), createdAt: now)
+                        try await transaction.insertMembership(member, identityId: identity, membershipId: self.ids.make(.membership))
+                    }
+                }
+                if attempt == 0 { try await write() } else { await #expect(throws: UniqueViolation(.membership)) { try await write() } }
+            }
+        }
+    }
+
+    @Test("limits bound the whole subtree: a concurrent burst at every level admits exactly the limit", arguments: TestStore.available)
+    func subtreeLimitsUnderConcurrency(kind: TestStore) async throws {
+        try await kind.withFreshStore { store, _ in
+            let service = OneService(store: store, ontology: try Ontology.base())
+            let platform = try await service.bootstrap()
+            let owner = try await service.authenticate(secret: platform.apiKey)
+            let top = try await service.scope(for: owner)
+            let root = try await service.createGroup(NewGroup(name: "Root", settings: GroupSettings(limits: [.things: 12])), in: top)
+            let child = try await service.createGroup(NewGroup(name: "Child", parentGroupId: root.id), in: top)
+            let grandchild = try await service.createGroup(NewGroup(name: "Grandchild", parentGroupId: child.id), in: top)
+            let levels = [root.id, child.id, grandchild.id]
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { tasks in
+                for index in 0..<36 {
+                    tasks.addTask {
+                        let scope = try await service.scope(for: owner, groupId: levels[index % 3])
+                        do {
+                            _ = try await service.createThing(NewThing(type: "course", name: "t\(index)"), in: scope)
+                            return "created"
+                        } catch let error as OneError where error.code == .quotaExceeded {
+                            return "refused"
                         }
                     }
                 }
                 return try await tasks.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
             }
-            #expect(outcomes == ["connected": 1, "conflict": 19, "thing": 20])
-            let connections = try await store.connections(ConnectionQuery(groupId: home.id), page: PageRequest(limit: 100)).items
-            #expect(connections.count == 1)
-            let events = try await store.events(EventQuery(groupId: home.id), page: PageRequest(limit: 100)).items
-            #expect(events.count == before + 21, "one event per successful write, none for the refused")
-            let sequences = events.map(\.sequence)
-            #expect(sequences == Array(sequences[0]...(sequences[0] + Int64(sequences.count) - 1)))
+            #expect(outcomes == ["created": 12, "refused": 24])
+            var counted = 0
+            for id in levels {
+                let rows = try await store.things(ThingQuery(groupId: id), page: PageRequest(limit: 100)).items.count
+                #expect(try await store.usage(of: id)?.own.things == rows, "counters match the rows")
+                counted += rows
+            }
+            #expect(counted == 12)
+            #expect(try await store.usage(of: root.id)?.subtree.things == 12)
+            #expect(try await store.usage(of: root.id)?.subtree.groups == 2)
+            #expect(try await store.usage(of: child.id)?.own.groups == 1)
+        }
+    }
+
+    @Test("an archived group freezes its subtree until it is restored", arguments: TestStore.available)
+    func archivedSubtrees(kind: TestStore) async throws {
+        try await kind.withFreshStore { store, _ in
+            let service = OneService(store: store, ontology: try Ontology.base())
+            let platform = try await service.bootstrap()
+            let owner = try await service.authenticate(secret: platform.apiKey)
+            let top = try await service.scope(for: owner)
+            let root = try await service.createGroup(NewGroup(name: "Root"), in: top)
+            let child = try await service.createGroup(NewGroup(name: "Child", parentGroupId: root.id), in: top)
+            let inChild = try await service.scope(for: owner, groupId: child.id)
+            _ = try await service.archiveGroup(id: root.id, as: owner)
+            let before = try await store.events(EventQuery(groupId: child.id), page: PageRequest(limit: 100)).items
+            for write in [
+                { _ = try await service.createThing(NewThing(type: "course", name: "x"), in: inChild) },
+                { _ = try await service.createGroup(NewGroup(name: "Below", parentGroupId: child.id), in: top) },
+                { _ = try await service.updateGroup(id: child.id, GroupPatch(name: "Renamed"), as: owner) },
+                { _ = try await service.invitePerson(NewPerson(email: "new@example.com"), in: inChild) },
+                { _ = try await service.createAPIKey(NewAPIKey(name: "k"), in: inChild) },
+            ] as [@Sendable () async throws -> Void] {
+                let error = await #expect(throws: OneError.self) { try await write() }
+                #expect(error?.code == .groupArchived)
+            }
+            #expect(try await store.events(EventQuery(groupId: child.id), page: PageRequest(limit: 100)).items == before)
+            _ = try await service.updateGroup(id: root.id, GroupPatch(status: .active), as: owner)
+            _ = try await service.createThing(NewThing(type: "course", name: "x"), in: inChild)
         }
     }
 
@@ -190,8 +283,10 @@ struct StoreConformanceTests {
         try await kind.withFreshStore { store, _ in
             let service = OneService(store: store, ontology: try Ontology.base())
             let result = try await service.bootstrap()
-            #expect(try await store.apiKey(hash: APIKeySecret.hash(result.apiKey))?.role == .platformOwner)
+            let credential = try await store.credential(hash: APIKeySecret.hash(result.apiKey))
+            #expect(credential?.key.role == .platformOwner && credential?.personRole == .platformOwner)
             await #expect(throws: OneError.self) { try await service.bootstrap() }
+            #expect(try await store.usage(of: result.groupId)?.own.people == 1)
         }
     }
 }

@@ -10,10 +10,13 @@ public struct Principal: Sendable, Equatable {
     public let rateLimit: RateLimit
     public let expiresAt: Timestamp?
 
-    public init(key: APIKey) {
+    /// The principal of an authenticated key: a key bound to a person acts with the lower of
+    /// its own role and the person's current role in the key's group.
+    public init(_ credential: Credential) {
+        let key = credential.key
         self.keyId = key.id
         self.groupId = key.groupId
-        self.role = key.role
+        self.role = credential.personRole.map { min($0, key.role) } ?? key.role
         self.permissions = PermissionSet(key.permissions)
         self.actorId = key.personId ?? key.id
         self.rateLimit = key.rateLimit

@@ -39,43 +39,14 @@ public struct Group: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
-
-    /// Refuses a write into this group when it is archived or when `resource` is at its quota.
-    /// Adapters call it inside the write's transaction with the current count, so the check and
-    /// the write see the same data; the count is asked for only when a limit applies.
-    public func admitWrite(adding resource: QuotaResource?, currentCount: () throws -> Int) throws {
-        try requireAcceptsWrites()
-        if let resource, let limit = settings.limits?[resource] {
-            try Self.checkQuota(resource, count: try currentCount(), limit: limit)
-        }
-    }
-
-    /// ``admitWrite(adding:currentCount:)`` for adapters whose count is asynchronous.
-    public func admitWrite(adding resource: QuotaResource?, currentCount: () async throws -> Int) async throws {
-        try requireAcceptsWrites()
-        if let resource, let limit = settings.limits?[resource] {
-            try Self.checkQuota(resource, count: try await currentCount(), limit: limit)
-        }
-    }
-
-    private func requireAcceptsWrites() throws(OneError) {
-        guard status == .active else {
-            throw OneError(.groupArchived, "group \(id) is archived and accepts no writes")
-        }
-    }
-
-    private static func checkQuota(_ resource: QuotaResource, count: Int, limit: Int) throws(OneError) {
-        if count >= limit {
-            throw OneError(.quotaExceeded, "this group has reached its limit of \(limit) \(resource.rawValue)")
-        }
-    }
 }
 
-/// What a group's `settings.limits` can cap. Things, connections, knowledge and people are
-/// enforced on every create; `storage` (bytes) and `apiCalls` (per month) are kept for the
-/// features that will meter them.
+/// What a group's `settings.limits` can cap. A limit bounds the group's whole subtree: groups
+/// (descendants), things, connections, knowledge and people are enforced on every create
+/// anywhere below; `storage` (bytes) and `apiCalls` (per month) are kept for the features that
+/// will meter them.
 public enum QuotaResource: String, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
-    case things, connections, knowledge, people, storage, apiCalls
+    case groups, things, connections, knowledge, people, storage, apiCalls
 }
 
 /// A group's settings: visibility, join policy, plan and quotas.

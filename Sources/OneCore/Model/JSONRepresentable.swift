@@ -8,7 +8,7 @@ public protocol JSONRepresentable: Sendable {
 }
 
 extension JSONValue {
-    init(_ timestamp: Timestamp) { self = .number(Double(timestamp)) }
+    init(_ timestamp: Timestamp) { self = .integer(Int64(timestamp)) }
     public init(_ strings: [String]) { self = .array(strings.map(JSONValue.string)) }
 
     /// The strings of an array of strings; `nil` for anything else.
@@ -86,7 +86,7 @@ extension GroupSettings: JSONRepresentable {
         object["joinPolicy"] = joinPolicy.map { .string($0.rawValue) }
         object["plan"] = plan.map { .string($0.rawValue) }
         object["limits"] = limits.map { limits in
-            .object(Dictionary(uniqueKeysWithValues: limits.map { ($0.key.rawValue, JSONValue.number(Double($0.value))) }))
+            .object(Dictionary(uniqueKeysWithValues: limits.map { ($0.key.rawValue, JSONValue.integer(Int64($0.value))) }))
         }
         return .object(object)
     }
@@ -132,7 +132,7 @@ extension Membership: JSONRepresentable {
 extension Event: JSONRepresentable {
     public var json: JSONValue {
         var object: [String: JSONValue] = [
-            "_id": .string(id), "groupId": .string(groupId), "sequence": .number(Double(sequence)), "type": .string(type),
+            "_id": .string(id), "groupId": .string(groupId), "sequence": .integer(sequence), "type": .string(type),
             "timestamp": .init(timestamp), "metadata": metadata,
         ]
         object["actorId"] = actorId.map(JSONValue.string)
@@ -171,7 +171,7 @@ extension APIKey: JSONRepresentable {
 }
 
 extension RateLimit: JSONRepresentable {
-    public var json: JSONValue { ["requests": .number(Double(requests)), "burst": .number(Double(burst))] }
+    public var json: JSONValue { ["requests": .integer(Int64(requests)), "burst": .integer(Int64(burst))] }
 }
 
 extension JSONValue: JSONRepresentable {

@@ -29,28 +29,34 @@ public struct IssuedAPIKey: Sendable {
 extension OneService {
     static let defaultKeyLifetime: Timestamp = 365 * 24 * 60 * 60 * 1000
 
-    /// The principal a secret stands for. 401 for malformed, unknown, revoked or expired keys.
+    /// The principal a secret stands for. 401 for malformed, unknown, revoked or expired keys,
+    /// and for keys whose person is no longer a member of the key's group. A key bound to a
+    /// person acts with the lower of its own role and that person's role now.
     public func authenticate(secret: String) async throws -> Principal {
         guard APIKeySecret.isWellFormed(secret) else {
             throw OneError(.unauthenticated, "X-API-Key is not a valid API key")
         }
         let hash = APIKeySecret.hash(secret)
         let now = clock.now()
-        var found = keyCache.key(hash: hash, now: now)
-        if found == nil, let stored = try await store.apiKey(hash: hash) {
-            keyCache.store(stored, hash: hash, now: clock.now())
+        var (found, generation) = keyCache.lookup(hash: hash, now: now)
+        if found == nil, let stored = try await store.credential(hash: hash) {
+            keyCache.store(stored, hash: hash, now: clock.now(), generation: generation)
             found = stored
         }
-        guard let key = found else { throw OneError(.unauthenticated, "X-API-Key is not a valid API key") }
+        guard let credential = found else { throw OneError(.unauthenticated, "X-API-Key is not a valid API key") }
+        let key = credential.key
         guard key.status == .active else { throw OneError(.unauthenticated, "this API key has been revoked") }
         if let expiresAt = key.expiresAt, expiresAt <= now {
             throw OneError(.unauthenticated, "this API key has expired")
+        }
+        if key.personId != nil, credential.personRole == nil {
+            throw OneError(.unauthenticated, "the person this API key acts as is no longer a member of its group")
         }
         if keyUsage.shouldRecord(keyId: key.id, storedLastUse: key.lastUsedAt, now: now) {
             let store = self.store
             Task { try? await store.touchAPIKey(id: key.id, at: now) }
         }
-        return Principal(key: key)
+        return Principal(credential)
     }
 
     /// Makes a key in the scope's group. Nobody can mint a key stronger than their own: its
@@ -109,11 +115,7 @@ extension OneService {
                 throw OneError.validation("rateLimit.burst", "rateLimit.burst must be between 1 and 100000")
             }
         }
-        if let personId = try Validate.optionalID(input.personId, .person, field: "personId") {
-            guard try await store.person(id: personId, groupId: groupId) != nil else {
-                throw OneError(.notFound, "personId does not name a member of this group", field: "personId")
-            }
-        }
+        let personId = try Validate.optionalID(input.personId, .person, field: "personId")
         let secret = APIKeySecret.generate()
         let key = APIKey(
             id: ids.make(.apiKey), groupId: groupId, name: name, role: role, permissions: permissions,
@@ -122,7 +124,17 @@ extension OneService {
         let event = EventDraft(
             groupId: groupId, type: "api_key_created", actorId: caller?.actorId, targetId: key.id,
             metadata: ["name": .string(name), "role": .string(role.rawValue)])
-        let stored = try await store.createAPIKey(key, hash: APIKeySecret.hash(secret), event: event)
+        let hash = APIKeySecret.hash(secret)
+        let stored = try await write { transaction in
+            _ = try await TenantTree.writableChain(groupId, for: caller, transaction)
+            // A key acts as a person only while they are a member here; held until this commits.
+            if let personId, try await transaction.personForUpdate(id: personId, groupId: groupId) == nil {
+                throw OneError(.notFound, "personId does not name a member of this group", field: "personId")
+            }
+            try await transaction.insertAPIKey(key, hash: hash)
+            try await transaction.append(event)
+            return key
+        }
         return IssuedAPIKey(key: stored, secret: secret)
     }
 
@@ -149,16 +161,21 @@ extension OneService {
         return try await revoke(key, actorId: nil)
     }
 
+    /// Revokes a key. Allowed in archived groups too: it only takes access away.
     private func revoke(_ key: APIKey, actorId: String?) async throws -> APIKey {
-        defer { keyCache.evict(keyId: key.id) }
-        return try await store.updateAPIKey(id: key.id, groupId: key.groupId) { current in
+        defer { keyCache.evict { $0.id == key.id } }
+        return try await write { transaction in
+            guard let current = try await transaction.apiKeyForUpdate(id: key.id, groupId: key.groupId) else {
+                throw OneError.notFound("API key")
+            }
             guard current.status == .active else { throw OneError.conflict("this API key is already revoked") }
             var revoked = current
             revoked.status = .revoked
-            let event = EventDraft(
+            try await transaction.updateAPIKey(revoked)
+            try await transaction.append(EventDraft(
                 groupId: current.groupId, type: "api_key_revoked", actorId: actorId, targetId: current.id,
-                change: Change.between(current, revoked))
-            return (revoked, event)
+                change: Change.between(current, revoked)))
+            return revoked
         }
     }
 }

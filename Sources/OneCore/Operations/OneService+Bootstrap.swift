@@ -28,8 +28,18 @@ extension OneService {
             EventDraft(groupId: group.id, type: "person_created", actorId: person.id, targetId: person.id),
             EventDraft(groupId: group.id, type: "api_key_created", actorId: person.id, targetId: key.id),
         ]
-        try await store.bootstrap(
-            BootstrapSeed(group: group, person: person, membershipId: ids.make(.membership), key: key, keyHash: APIKeySecret.hash(secret), events: events))
+        let (identityId, membershipId, hash) = (ids.make(.identity), ids.make(.membership), APIKeySecret.hash(secret))
+        try await write { transaction in
+            guard try await transaction.isEmpty() else {
+                throw OneError(.alreadyInitialized, "this store is already initialised; its first key was shown once and is not shown again")
+            }
+            try await transaction.insertGroup(group)
+            let identity = try await transaction.identity(email: email, newIdentityId: identityId, createdAt: now)
+            try await transaction.insertMembership(person, identityId: identity, membershipId: membershipId)
+            try await transaction.addUsage(.one(.people), own: group.id, subtreeOf: [group.id])
+            try await transaction.insertAPIKey(key, hash: hash)
+            for event in events { try await transaction.append(event) }
+        }
         return BootstrapResult(apiKey: secret, groupId: group.id, personId: person.id)
     }
 }

@@ -42,7 +42,20 @@ extension OneService {
             metadata: metadata, strength: input.strength, validFrom: input.validFrom, validTo: input.validTo,
             createdBy: scope.principal.actorId, createdAt: now, updatedAt: now)
         let event = draft(scope, "connection_created", target: connection.id, change: .created(connection))
-        return try await store.createConnection(connection, event: event)
+        return try await write { transaction in
+            let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+            try await TenantTree.admit(.one(.connections), into: chain, transaction)
+            // Both ends must be live things of the group, held so neither is archived before this commits.
+            let ends = try await transaction.thingsForShare(ids: [fromId, toId], groupId: scope.groupId)
+            for (field, id) in [("fromId", fromId), ("toId", toId)] {
+                guard ends.contains(where: { $0.id == id && $0.deletedAt == nil }) else {
+                    throw OneError(.notFound, "\(field) does not name a thing in this group", field: field)
+                }
+            }
+            try await transaction.insertConnection(connection)
+            try await transaction.append(event)
+            return connection
+        }
     }
 
     public func connection(id: String, in scope: Scope) async throws -> Connection {
@@ -77,12 +90,17 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .delete, .connections)
         _ = try IDKind.connection.validate(id, field: "id")
         let now = clock.now()
-        _ = try await store.updateConnection(id: id, groupId: scope.groupId) { current in
-            guard current.deletedAt == nil else { throw OneError.notFound("connection") }
+        try await write { transaction in
+            guard let current = try await transaction.connectionForUpdate(id: id, groupId: scope.groupId),
+                current.deletedAt == nil
+            else { throw OneError.notFound("connection") }
+            let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
             var deleted = current
             deleted.deletedAt = now
             deleted.updatedAt = now
-            return (deleted, draft(scope, "connection_deleted", target: id, change: .between(current, deleted)))
+            try await transaction.updateConnection(deleted)
+            try await TenantTree.release(.one(.connections), from: chain, transaction)
+            try await transaction.append(self.draft(scope, "connection_deleted", target: id, change: .between(current, deleted)))
         }
     }
 }

@@ -19,7 +19,13 @@ extension OneService {
         try ontology.checkCustomEventType(type)
         let metadata = try Validate.object(input.metadata, field: "metadata")
         if let targetId = input.targetId { try await requireRecord(targetId, in: scope, field: "targetId") }
-        return try await store.appendEvent(draft(scope, type, target: input.targetId, metadata: metadata))
+        let event = draft(scope, type, target: input.targetId, metadata: metadata)
+        let committed = try await store.write { transaction in
+            _ = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+            try await transaction.append(event)
+        }
+        guard let logged = committed.events.first else { throw OneError(.internal, "the event was not appended") }
+        return logged
     }
 
     public func event(id: String, in scope: Scope) async throws -> Event {
@@ -60,7 +66,7 @@ extension OneService {
         case .event: try await store.event(id: id, groupId: group) != nil
         case .apiKey: try await store.apiKey(id: id, groupId: group) != nil
         case .group: try await canReach(scope.principal, groupId: id)
-        case .membership: false
+        case .membership, .identity: false
         }
         guard found else { throw OneError(.notFound, "\(field) does not name a record in this group", field: field) }
     }

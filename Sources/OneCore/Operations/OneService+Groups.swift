@@ -73,7 +73,24 @@ extension OneService {
         let event = EventDraft(
             groupId: group.id, type: "group_created", actorId: scope.principal.actorId, targetId: group.id,
             change: .created(group))
-        return try await store.createGroup(group, event: event)
+        return try await write { transaction in
+            if let parentId = group.parentGroupId {
+                let chain = try await TenantTree.writableChain(parentId, for: scope.principal, transaction)
+                try await TenantTree.admit(.one(.groups), into: chain, transaction)
+            } else {
+                try await TenantTree.requireHomeActive(scope.principal, transaction)
+            }
+            try await transaction.insertGroup(group)
+            try await transaction.append(event)
+            return group
+        }
+    }
+
+    /// A group's usage beside its limits: what counts in the group itself and in its whole subtree.
+    public func usage(ofGroup id: String, as principal: Principal) async throws -> GroupUsageReport {
+        let group = try await self.group(id: id, as: principal)
+        guard let usage = try await store.usage(of: id) else { throw OneError.notFound("group") }
+        return GroupUsageReport(groupId: id, limits: group.settings.limits ?? [:], usage: usage)
     }
 
     public func group(id: String, as principal: Principal) async throws -> Group {
@@ -118,9 +135,17 @@ extension OneService {
             }
         }
         let now = clock.now()
-        return try await store.updateGroup(id: id) { current in
+        return try await write { transaction in
+            guard let current = try await transaction.groupForUpdate(id: id) else { throw OneError.notFound("group") }
+            let chain = try await transaction.groupChain(of: id)
+            if chain.dropFirst().contains(where: { $0.status == .archived }) {
+                throw OneError(.groupArchived, "group \(id) is inside an archived group; restore that group first")
+            }
             if current.status == .archived, patch.status != .active {
                 throw OneError(.groupArchived, "group \(id) is archived; set status to active to change it")
+            }
+            if !chain.contains(where: { $0.id == principal.groupId }) {
+                try await TenantTree.requireHomeActive(principal, transaction)
             }
             var updated = current
             updated.name = name ?? current.name
@@ -131,12 +156,48 @@ extension OneService {
             updated.settings = settings ?? current.settings
             updated.parentGroupId = parentId ?? current.parentGroupId
             updated.status = patch.status ?? current.status
+            guard updated != current else { return current }
             updated.updatedAt = now
+            if updated.parentGroupId != current.parentGroupId, let newParent = updated.parentGroupId {
+                try await Self.move(current, below: newParent, from: chain, transaction)
+            }
+            try await transaction.updateGroup(updated)
             let type = updated.status == .archived && current.status != .archived ? "group_archived" : "group_updated"
-            let event = EventDraft(
-                groupId: id, type: type, actorId: principal.actorId, targetId: id, change: .between(current, updated))
-            return (updated, event)
+            try await transaction.append(EventDraft(
+                groupId: id, type: type, actorId: principal.actorId, targetId: id, change: .between(current, updated)))
+            return updated
         }
+    }
+
+    /// Moves `group` (whose chain is `chain`) with its subtree below `parentId`: the new parent
+    /// must exist, accept writes, not sit below the group, and every group above it with a
+    /// limit must have room for the subtree, whose usage moves from the old ancestors to the new.
+    private static func move(
+        _ group: Group, below parentId: String, from chain: [Group], _ transaction: any StoreTransaction
+    ) async throws {
+        // Moves are serialised, so two concurrent moves cannot each pass the cycle check.
+        try await transaction.lockGroupTree()
+        let newChain = try await transaction.groupChain(of: parentId)
+        guard let parent = newChain.first else {
+            throw OneError(.notFound, "parentGroupId does not name a group", field: "parentGroupId")
+        }
+        if newChain.contains(where: { $0.id == group.id }) {
+            throw OneError.validation("parentGroupId", "parentGroupId would make a cycle: a group cannot sit below itself")
+        }
+        try TenantTree.requireActive(newChain, group: parent)
+        let subtree = try await transaction.usageForUpdate(of: [group.id])[group.id]?.subtree ?? .zero
+        var moved = subtree
+        moved.groups += 1
+        let oldAncestors = Array(chain.dropFirst())
+        let leaving = oldAncestors.filter { old in !newChain.contains { $0.id == old.id } }
+        let joining = newChain.filter { new in !oldAncestors.contains { $0.id == new.id } }
+        try await TenantTree.requireRoom(for: moved, in: joining, transaction)
+        try await transaction.addUsage(-moved, own: nil, subtreeOf: leaving.map(\.id))
+        try await transaction.addUsage(moved, own: nil, subtreeOf: joining.map(\.id))
+        if let oldParent = group.parentGroupId {
+            try await transaction.addUsage(-UsageCounts.one(.groups), own: oldParent, subtreeOf: [])
+        }
+        try await transaction.addUsage(.one(.groups), own: parent.id, subtreeOf: [])
     }
 
     /// Archives a group: it stays readable but refuses writes until set active again.

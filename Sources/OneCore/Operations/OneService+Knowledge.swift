@@ -46,7 +46,13 @@ extension OneService {
             labels: labels.map { $0.trimmingWhitespace() }, metadata: metadata, sourceThingId: input.sourceThingId,
             sourceField: sourceField, createdBy: scope.principal.actorId, createdAt: now, updatedAt: now)
         let event = draft(scope, "knowledge_created", target: knowledge.id, change: .created(knowledge))
-        return try await store.createKnowledge(knowledge, event: event)
+        return try await write { transaction in
+            let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+            try await TenantTree.admit(.one(.knowledge), into: chain, transaction)
+            try await transaction.insertKnowledge(knowledge)
+            try await transaction.append(event)
+            return knowledge
+        }
     }
 
     public func knowledge(id: String, in scope: Scope) async throws -> Knowledge {
@@ -71,12 +77,17 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .delete, .knowledge)
         _ = try IDKind.knowledge.validate(id, field: "id")
         let now = clock.now()
-        _ = try await store.updateKnowledge(id: id, groupId: scope.groupId) { current in
-            guard current.deletedAt == nil else { throw OneError.notFound("knowledge") }
+        try await write { transaction in
+            guard let current = try await transaction.knowledgeForUpdate(id: id, groupId: scope.groupId),
+                current.deletedAt == nil
+            else { throw OneError.notFound("knowledge") }
+            let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
             var deleted = current
             deleted.deletedAt = now
             deleted.updatedAt = now
-            return (deleted, draft(scope, "knowledge_deleted", target: id, change: .between(current, deleted)))
+            try await transaction.updateKnowledge(deleted)
+            try await TenantTree.release(.one(.knowledge), from: chain, transaction)
+            try await transaction.append(self.draft(scope, "knowledge_deleted", target: id, change: .between(current, deleted)))
         }
     }
 }

@@ -46,6 +46,10 @@ public struct PersonPatch: Codable, Sendable {
 
 extension OneService {
     /// Invites a person into the scope's group with a role no higher than the inviter's.
+    ///
+    /// The group knows the person by an ID of its own, made now, whoever they are elsewhere:
+    /// inviting an email known to other tenants answers exactly as inviting a new one, so no
+    /// tenant learns another's IDs or when an identity was made.
     public func invitePerson(_ input: NewPerson, in scope: Scope) async throws -> Person {
         try AccessPolicy.require(scope.principal, .create, .people)
         let email = try Validate.email(input.email)
@@ -63,7 +67,15 @@ extension OneService {
         let event = draft(
             scope, "user_invited_to_group", target: person.id,
             change: Change(after: ["email": .string(email), "role": .string(role.rawValue)]))
-        return try await store.invitePerson(PersonInvite(person: person, membershipId: ids.make(.membership)), event: event)
+        let (identityId, membershipId) = (ids.make(.identity), ids.make(.membership))
+        return try await write { transaction in
+            let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+            try await TenantTree.admit(.one(.people), into: chain, transaction)
+            let identity = try await transaction.identity(email: email, newIdentityId: identityId, createdAt: now)
+            try await transaction.insertMembership(person, identityId: identity, membershipId: membershipId)
+            try await transaction.append(event)
+            return person
+        }
     }
 
     /// A member of the scope's group. Customers may read only themselves.
@@ -84,6 +96,9 @@ extension OneService {
         return try await store.people(groupId: scope.groupId, page: page)
     }
 
+    /// Changes a person's profile, role or permissions in the scope's group. A new role takes
+    /// effect at once for the keys that act as them: a key acts with the lower of its own role
+    /// and its person's.
     public func updatePerson(id: String, _ patch: PersonPatch, in scope: Scope) async throws -> Person {
         try AccessPolicy.require(scope.principal, .update, .people)
         _ = try IDKind.person.validate(id, field: "id")
@@ -98,7 +113,11 @@ extension OneService {
         let avatar = try Validate.optionalText(patch.avatar, field: "avatar", maxLength: 2_000)
         let principal = scope.principal
         let now = clock.now()
-        return try await store.updatePerson(id: id, groupId: scope.groupId) { current in
+        let updated = try await write { transaction in
+            guard let current = try await transaction.personForUpdate(id: id, groupId: scope.groupId) else {
+                throw OneError.notFound("person")
+            }
+            _ = try await TenantTree.writableChain(scope.groupId, for: principal, transaction)
             guard current.role <= principal.role else {
                 throw OneError.forbidden("a \(principal.role.rawValue) cannot change a \(current.role.rawValue)")
             }
@@ -109,29 +128,54 @@ extension OneService {
             updated.username = username ?? current.username
             updated.bio = bio ?? current.bio
             updated.avatar = avatar ?? current.avatar
+            guard updated != current else { return current }
             updated.updatedAt = now
-            return (updated, draft(scope, "person_updated", target: id, change: .between(current, updated)))
+            try await transaction.updateMembership(updated)
+            try await transaction.append(self.draft(scope, "person_updated", target: id, change: .between(current, updated)))
+            return updated
         }
+        keyCache.evict { $0.personId == id && $0.groupId == scope.groupId }
+        return updated
     }
 
     /// Ends a person's membership in the scope's group and revokes their keys there; the person
     /// and their other memberships stay.
     public func removePerson(id: String, in scope: Scope) async throws {
         try AccessPolicy.require(scope.principal, .delete, .people)
-        let person = try await self.person(id: id, in: scope)
-        guard person.role <= scope.principal.role else {
-            throw OneError.forbidden("a \(scope.principal.role.rawValue) cannot remove a \(person.role.rawValue)")
+        _ = try await self.person(id: id, in: scope)
+        let principal = scope.principal
+        let event = draft(scope, "user_removed_from_group", target: id)
+        try await write { transaction in
+            guard let person = try await transaction.personForUpdate(id: id, groupId: scope.groupId) else {
+                throw OneError.notFound("person")
+            }
+            let chain = try await TenantTree.writableChain(scope.groupId, for: principal, transaction)
+            guard person.role <= principal.role else {
+                throw OneError.forbidden("a \(principal.role.rawValue) cannot remove a \(person.role.rawValue)")
+            }
+            guard try await transaction.deleteMembership(personId: id, groupId: scope.groupId) else {
+                throw OneError.notFound("person")
+            }
+            try await TenantTree.release(.one(.people), from: chain, transaction)
+            var removal = event
+            removal.change = Change(before: ["role": .string(person.role.rawValue)])
+            try await transaction.append(removal)
+            for keyId in try await transaction.activeAPIKeyIds(personId: id, groupId: scope.groupId) {
+                guard var key = try await transaction.apiKeyForUpdate(id: keyId, groupId: scope.groupId) else { continue }
+                key.status = .revoked
+                try await transaction.updateAPIKey(key)
+                try await transaction.append(removal.revoking(keyId))
+            }
         }
-        let change = Change(before: ["role": .string(person.role.rawValue)])
-        let revoked = try await store.removePerson(
-            id: id, groupId: scope.groupId, event: draft(scope, "user_removed_from_group", target: id, change: change))
-        for keyId in revoked { keyCache.evict(keyId: keyId) }
+        keyCache.evict { $0.personId == id && $0.groupId == scope.groupId }
     }
 
-    /// The person's memberships in the groups the caller can reach.
+    /// The person's memberships in the groups the caller can reach, each naming the person by
+    /// the ID that group knows them by.
     public func memberships(ofPerson id: String, in scope: Scope) async throws -> [Membership] {
         _ = try await person(id: id, in: scope)
-        return try await store.memberships(personId: id, among: try await reachableGroupIds(scope.principal))
+        return try await store.memberships(
+            personId: id, groupId: scope.groupId, among: try await reachableGroupIds(scope.principal))
     }
 
     private func requireGrantable(_ role: Role, by principal: Principal) throws(OneError) {

@@ -42,7 +42,14 @@ extension OneService {
         let thing = Thing(
             id: ids.make(.thing), groupId: scope.groupId, type: type, name: name, properties: properties,
             status: status, createdBy: scope.principal.actorId, createdAt: now, updatedAt: now)
-        return try await store.createThing(thing, event: draft(scope, "thing_created", target: thing.id, change: .created(thing)))
+        let event = draft(scope, "thing_created", target: thing.id, change: .created(thing))
+        return try await write { transaction in
+            let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+            try await TenantTree.admit(.one(.things), into: chain, transaction)
+            try await transaction.insertThing(thing)
+            try await transaction.append(event)
+            return thing
+        }
     }
 
     public func thing(id: String, in scope: Scope) async throws -> Thing {
@@ -70,35 +77,56 @@ extension OneService {
             throw OneError.validation("properties", "properties must be a JSON object, not \(properties.typeName)")
         }
         if let status = patch.status { try checkSettableStatus(status) }
-        let principal = scope.principal
         let now = clock.now()
-        return try await store.updateThing(id: id, groupId: scope.groupId) { current in
-            try AccessPolicy.requireOwnership(principal, of: current.createdBy)
+        return try await updatingThing(id, in: scope) { current in
             guard current.deletedAt == nil else { throw OneError.conflict("this thing is archived and cannot be changed") }
             var updated = current
             updated.type = type ?? current.type
             updated.name = name ?? current.name
             if let properties = patch.properties { updated.properties = current.properties.merging(properties) }
             updated.status = patch.status ?? current.status
+            guard updated != current else { return nil }
             updated.updatedAt = now
-            return (updated, draft(scope, "thing_updated", target: id, change: .between(current, updated)))
+            return (updated, self.draft(scope, "thing_updated", target: id, change: .between(current, updated)))
         }
     }
 
-    /// Archives a thing: status `archived`, `deletedAt` set, gone from default lists, kept for the record.
+    /// Archives a thing: status `archived`, `deletedAt` set, gone from default lists and from
+    /// the quotas, kept for the record.
     public func archiveThing(id: String, in scope: Scope) async throws -> Thing {
         try AccessPolicy.require(scope.principal, .delete, .things)
         _ = try IDKind.thing.validate(id, field: "id")
-        let principal = scope.principal
         let now = clock.now()
-        return try await store.updateThing(id: id, groupId: scope.groupId) { current in
-            try AccessPolicy.requireOwnership(principal, of: current.createdBy)
+        return try await updatingThing(id, in: scope, releasing: .one(.things)) { current in
             guard current.deletedAt == nil else { throw OneError.conflict("this thing is already archived") }
             var archived = current
             archived.status = "archived"
             archived.deletedAt = now
             archived.updatedAt = now
-            return (archived, draft(scope, "thing_archived", target: id, change: .between(current, archived)))
+            return (archived, self.draft(scope, "thing_archived", target: id, change: .between(current, archived)))
+        }
+    }
+
+    /// The read-check-update-append of a thing: reads it locked, checks its group accepts writes
+    /// and the principal may change it, then writes what `change` returns (nothing when it
+    /// returns `nil`: an update that changes nothing writes nothing) and takes `released` out of
+    /// the usage counters.
+    private func updatingThing(
+        _ id: String, in scope: Scope, releasing released: UsageCounts = .zero,
+        _ change: @escaping @Sendable (Thing) throws -> (Thing, EventDraft)?
+    ) async throws -> Thing {
+        try await write { transaction in
+            guard let current = try await transaction.thingForUpdate(id: id, groupId: scope.groupId) else {
+                throw OneError.notFound("thing")
+            }
+            let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+            try AccessPolicy.requireOwnership(scope.principal, of: current.createdBy)
+            guard let result = try change(current) else { return current }
+            let (updated, event) = result
+            try await transaction.updateThing(updated)
+            if !released.isZero { try await TenantTree.release(released, from: chain, transaction) }
+            try await transaction.append(event)
+            return updated
         }
     }
 

@@ -66,12 +66,35 @@ public struct OneService: Sendable {
             groupId: scope.groupId, type: type, actorId: scope.principal.actorId, targetId: target,
             metadata: metadata, change: change)
     }
+
+    /// Runs `body` as one store transaction, wording broken uniqueness rules as conflicts.
+    func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> T {
+        do {
+            return try await store.write(body).value
+        } catch let violation as UniqueViolation {
+            throw OneError.conflict(violation.message)
+        }
+    }
+}
+
+extension UniqueViolation {
+    /// What the client is told: which rule its write broke.
+    var message: String {
+        switch rule {
+        case .groupSlug: "a group with this slug already exists beside it"
+        case .membership: "this person is already a member of the group"
+        case .liveConnection: "a connection with the same fromId, toId and type already exists"
+        case .other: "this record conflicts with an existing one"
+        }
+    }
 }
 
 /// Remembers when each key last recorded its use, so `lastUsedAt` costs one write a minute per
-/// key instead of one per request.
+/// key instead of one per request. Entries older than the interval say nothing the stored
+/// value does not, so they are dropped once the table grows.
 final class KeyUsageRecorder: Sendable {
     static let interval: Timestamp = 60_000
+    static let capacity = 10_000
     private let lastRecorded = Mutex<[String: Timestamp]>([:])
 
     /// Whether a use at `now` should be written: true at most once per interval per key.
@@ -79,47 +102,62 @@ final class KeyUsageRecorder: Sendable {
         lastRecorded.withLock { recorded in
             let last = max(recorded[keyId] ?? 0, storedLastUse ?? 0)
             guard now - last >= Self.interval else { return false }
+            if recorded.count >= Self.capacity {
+                recorded = recorded.filter { now - $0.value < Self.interval }
+                if recorded.count >= Self.capacity { recorded.removeAll(keepingCapacity: true) }
+            }
             recorded[keyId] = now
             return true
         }
     }
+
+    var count: Int { lastRecorded.withLock { $0.count } }
 }
 
 /// API keys recently looked up, by secret digest, so a request costs a dictionary probe rather
-/// than a query. Entries live `lifetime` milliseconds; revocation removes them at once, and
-/// keeps them out: a lookup that read the key just before the revocation committed cannot put
-/// it back.
+/// than a query. Entries live `lifetime` milliseconds and at most `capacity` are kept.
+/// Revoking a key or changing the person it acts as removes entries at once, and a lookup that
+/// read the store before such a change cannot put its stale answer back: each change moves a
+/// generation on, and a lookup stores its answer only if the generation it started in holds.
 final class APIKeyCache: Sendable {
     private struct State {
-        var entries: [String: (key: APIKey, cachedAt: Timestamp)] = [:]
-        var revoked: Set<String> = []
+        var entries: [String: (credential: Credential, cachedAt: Timestamp)] = [:]
+        var generation: UInt64 = 0
     }
 
+    static let capacity = 10_000
     private let lifetime: Timestamp
     private let state = Mutex(State())
 
     init(lifetime: Timestamp) { self.lifetime = lifetime }
 
-    func key(hash: String, now: Timestamp) -> APIKey? {
+    /// The cached credential, or `nil` and the generation to pass to ``store(_:hash:now:generation:)``.
+    func lookup(hash: String, now: Timestamp) -> (Credential?, generation: UInt64) {
         state.withLock { state in
-            guard let entry = state.entries[hash], now - entry.cachedAt < lifetime else { return nil }
-            return entry.key
+            guard let entry = state.entries[hash], now - entry.cachedAt < lifetime else { return (nil, state.generation) }
+            return (entry.credential, state.generation)
         }
     }
 
-    func store(_ key: APIKey, hash: String, now: Timestamp) {
+    func store(_ credential: Credential, hash: String, now: Timestamp, generation: UInt64) {
         guard lifetime > 0 else { return }
         state.withLock { state in
-            guard !state.revoked.contains(key.id) else { return }
-            if state.entries.count > 10_000 { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[hash] = (key, now)
+            guard state.generation == generation else { return }
+            if state.entries.count >= Self.capacity {
+                state.entries = state.entries.filter { now - $0.value.cachedAt < lifetime }
+                if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
+            }
+            state.entries[hash] = (credential, now)
         }
     }
 
-    func evict(keyId: String) {
+    /// Forgets the entries `matching` returns true for.
+    func evict(where matching: (APIKey) -> Bool) {
         state.withLock { state in
-            state.entries = state.entries.filter { $0.value.key.id != keyId }
-            state.revoked.insert(keyId)
+            state.generation &+= 1
+            state.entries = state.entries.filter { !matching($0.value.credential.key) }
         }
     }
+
+    var count: Int { state.withLock { $0.entries.count } }
 }

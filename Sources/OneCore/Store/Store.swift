@@ -1,45 +1,57 @@
 /// The storage port: everything the domain needs from a database, and nothing of its types.
 ///
-/// Each dimension has its own small protocol; ``Store`` is all of them. Every tenant read and
-/// write names its group, so no call can reach another tenant's rows by accident. Writes are
-/// atomic: the change, its quota and archive checks (through ``Group/admitWrite(adding:currentCount:)``)
-/// and its audit event commit together or not at all, and a successful return means durable.
-///
-/// Updates are read-modify-write: the adapter reads the current record inside the transaction
-/// and calls `body`, a pure domain function, for the new record and its event. Adapters must
-/// pass the `StoreConformance` suite.
+/// Reads are one protocol per dimension, each naming its group, so no call reaches another
+/// tenant's rows by accident. Every write goes through ``write(_:)``: the domain runs a closure
+/// against the small primitives of a ``StoreTransaction`` (read for update, insert, update,
+/// append an event, read and add usage), so each rule is written once, in OneCore, and the
+/// adapters hold only SQL. Adapters must pass the `StoreConformance` suite.
 public protocol Store: GroupStore, PersonStore, ThingStore, ConnectionStore, EventStore, KnowledgeStore,
     APIKeyStore
 {
     /// Answers once the database does; throws when it cannot be reached.
     func ping() async throws
 
-    /// Writes the first group, its owner and their platform key into an empty store, atomically.
-    /// Throws `ALREADY_INITIALIZED` when any group exists.
-    func bootstrap(_ seed: BootstrapSeed) async throws
+    /// Runs `body` in a transaction and commits it: all of its changes and events, or none.
+    ///
+    /// A successful return means durable. Adapters may run several writes in one transaction
+    /// (group commit), each isolated so that one that throws rolls back alone, and may run
+    /// `body` more than once before it commits, so `body` must not act outside the transaction.
+    /// Unique-constraint violations surface as ``UniqueViolation``.
+    func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T>
 }
 
-/// What ``Store/bootstrap(_:)`` writes.
-public struct BootstrapSeed: Sendable {
-    public var group: Group
-    public var person: Person
-    public var membershipId: String
-    public var key: APIKey
-    public var keyHash: String
-    public var events: [EventDraft]
+/// A write's work, run inside the store's transaction.
+public typealias WriteBody<T> = @Sendable (any StoreTransaction) async throws -> T
 
-    public init(group: Group, person: Person, membershipId: String, key: APIKey, keyHash: String, events: [EventDraft]) {
-        self.group = group
-        self.person = person
-        self.membershipId = membershipId
-        self.key = key
-        self.keyHash = keyHash
+/// What a committed write gave back: its value, and the events it appended, as stored (with
+/// their sequence numbers), in the order appended.
+public struct Committed<Value: Sendable>: Sendable {
+    public var value: Value
+    public var events: [Event]
+
+    public init(value: Value, events: [Event]) {
+        self.value = value
         self.events = events
     }
 }
 
-/// A read-modify-write step: the new record and the event that records the change.
-public typealias Update<Record: Sendable> = @Sendable (Record) throws -> (Record, EventDraft)
+/// A write broke one of the schema's uniqueness rules; the adapter names which, the domain
+/// words the error.
+public struct UniqueViolation: Error, Sendable, Equatable {
+    public enum Rule: Sendable, Equatable {
+        /// Two sibling groups with one slug.
+        case groupSlug
+        /// A second membership of one identity in one group.
+        case membership
+        /// Two live connections with the same ends and type.
+        case liveConnection
+        case other
+    }
+
+    public let rule: Rule
+
+    public init(_ rule: Rule) { self.rule = rule }
+}
 
 public protocol GroupStore: Sendable {
     func group(id: String) async throws -> Group?
@@ -49,43 +61,22 @@ public protocol GroupStore: Sendable {
     func ancestorIds(of id: String) async throws -> [String]
     /// Every group below `id`, at any depth.
     func descendantIds(of id: String) async throws -> [String]
-    /// Inserts a group; its parent must exist and accept writes, its slug must be free.
-    func createGroup(_ group: Group, event: EventDraft) async throws -> Group
-    /// Rewrites a group; a new parent must exist and must not be the group or below it.
-    func updateGroup(id: String, _ body: @escaping Update<Group>) async throws -> Group
+    /// The group's usage counters; `nil` when there is no such group.
+    func usage(of groupId: String) async throws -> GroupUsage?
 }
 
 public protocol PersonStore: Sendable {
-    /// A person as a member of `groupId`; `nil` when they are not a member there.
+    /// A person as a member of `groupId`, by the ID that group knows them by.
     func person(id: String, groupId: String) async throws -> Person?
     func people(groupId: String, page: PageRequest) async throws -> Page<Person>
-    /// Adds a membership in `invite.groupId`, creating the person when the email is new.
-    /// Conflict when they are a member already; counts against the `people` quota.
-    func invitePerson(_ invite: PersonInvite, event: EventDraft) async throws -> Person
-    func updatePerson(id: String, groupId: String, _ body: @escaping Update<Person>) async throws -> Person
-    /// Ends a person's membership in `groupId` and revokes the keys that act as them there,
-    /// each with an `api_key_revoked` event. Returns the revoked keys' IDs.
-    func removePerson(id: String, groupId: String, event: EventDraft) async throws -> [String]
-    /// A person's memberships, only in `among` groups when given.
-    func memberships(personId: String, among groupIds: [String]?) async throws -> [Membership]
-}
-
-/// What ``PersonStore/invitePerson(_:event:)`` writes; IDs are used only for new rows.
-public struct PersonInvite: Sendable {
-    public var person: Person
-    public var membershipId: String
-
-    public init(person: Person, membershipId: String) {
-        self.person = person
-        self.membershipId = membershipId
-    }
+    /// The memberships of the identity behind `personId` in `groupId`, only in `among` groups
+    /// when given; each names the person by the ID its own group knows them by.
+    func memberships(personId: String, groupId: String, among groupIds: [String]?) async throws -> [Membership]
 }
 
 public protocol ThingStore: Sendable {
     func thing(id: String, groupId: String) async throws -> Thing?
     func things(_ query: ThingQuery, page: PageRequest) async throws -> Page<Thing>
-    func createThing(_ thing: Thing, event: EventDraft) async throws -> Thing
-    func updateThing(id: String, groupId: String, _ body: @escaping Update<Thing>) async throws -> Thing
 }
 
 /// Filters for listing things, newest first. Archived things are left out unless asked for.
@@ -120,10 +111,6 @@ public struct ThingQuery: Sendable, Equatable {
 public protocol ConnectionStore: Sendable {
     func connection(id: String, groupId: String) async throws -> Connection?
     func connections(_ query: ConnectionQuery, page: PageRequest) async throws -> Page<Connection>
-    /// Inserts a connection; both ends must be live things of its group and no live connection
-    /// may have the same ends and type.
-    func createConnection(_ connection: Connection, event: EventDraft) async throws -> Connection
-    func updateConnection(id: String, groupId: String, _ body: @escaping Update<Connection>) async throws -> Connection
 }
 
 /// Filters for listing live connections, newest first.
@@ -148,8 +135,6 @@ public protocol EventStore: Sendable {
     func event(id: String, groupId: String) async throws -> Event?
     /// Events in sequence order; `page.after` is a sequence number.
     func events(_ query: EventQuery, page: PageRequest) async throws -> Page<Event>
-    /// Appends an event on its own (a custom event); the group must accept writes.
-    func appendEvent(_ draft: EventDraft) async throws -> Event
 }
 
 /// Filters for listing events.
@@ -180,8 +165,6 @@ public struct EventQuery: Sendable, Equatable {
 public protocol KnowledgeStore: Sendable {
     func knowledge(id: String, groupId: String) async throws -> Knowledge?
     func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge>
-    func createKnowledge(_ knowledge: Knowledge, event: EventDraft) async throws -> Knowledge
-    func updateKnowledge(id: String, groupId: String, _ body: @escaping Update<Knowledge>) async throws -> Knowledge
 }
 
 /// Filters for listing live knowledge, newest first.
@@ -200,15 +183,26 @@ public struct KnowledgeQuery: Sendable, Equatable {
 }
 
 public protocol APIKeyStore: Sendable {
-    /// The key whose secret has this digest, in any group: the one unscoped lookup, used to
-    /// authenticate. Served by an index on the digest.
-    func apiKey(hash: String) async throws -> APIKey?
+    /// The key whose secret has this digest, in any group, with the current role of the person
+    /// it acts as: the one unscoped lookup, used to authenticate. Served by an index on the digest.
+    func credential(hash: String) async throws -> Credential?
     func apiKey(id: String, groupId: String) async throws -> APIKey?
     /// A key by ID in any group, for operators (`one keys revoke`).
     func apiKey(id: String) async throws -> APIKey?
     func apiKeys(groupId: String, page: PageRequest) async throws -> Page<APIKey>
-    func createAPIKey(_ key: APIKey, hash: String, event: EventDraft) async throws -> APIKey
-    func updateAPIKey(id: String, groupId: String, _ body: @escaping Update<APIKey>) async throws -> APIKey
-    /// Records that a key was used; callers throttle this, it is not a per-request write.
+    /// Records that a key was used; callers throttle this, it is not a per-request write and
+    /// no event records it.
     func touchAPIKey(id: String, at time: Timestamp) async throws
+}
+
+/// An API key as authentication finds it: the key, and when it acts as a person, that
+/// person's role in the key's group now (`nil` when they are no longer a member there).
+public struct Credential: Sendable, Equatable {
+    public var key: APIKey
+    public var personRole: Role?
+
+    public init(key: APIKey, personRole: Role?) {
+        self.key = key
+        self.personRole = personRole
+    }
 }

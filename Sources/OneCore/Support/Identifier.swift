@@ -3,8 +3,11 @@ import Synchronization
 /// The kinds of record that carry an ID, each with the short prefix that tells it on sight.
 public enum IDKind: String, Sendable, CaseIterable {
     case group = "grp"
+    /// A person as one group knows them; the same human has another ID in each group.
     case person = "usr"
     case membership = "mem"
+    /// The identity (an email) behind a person's memberships; never shown to tenants.
+    case identity = "idn"
     case thing = "thg"
     case connection = "con"
     case event = "evt"

@@ -14,8 +14,9 @@ extension JSONValue {
         switch self {
         case .null: bytes.append(contentsOf: "null".utf8)
         case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        case .integer(let value): bytes.append(contentsOf: String(value).utf8)
         case .number(let value):
-            if let whole = integerValue {
+            if let whole = Int64(exactly: value) {
                 bytes.append(contentsOf: String(whole).utf8)
             } else if value.isFinite {
                 bytes.append(contentsOf: "\(value)".utf8)
@@ -61,28 +62,48 @@ extension JSONValue {
     }
 
     /// Parses JSON text (RFC 8259). Throws a ``OneError`` with code `INVALID_JSON` on bad input.
-    public init(jsonText: String) throws(OneError) {
+    ///
+    /// - Parameter maxDepth: the deepest nesting accepted. Input from clients keeps the default;
+    ///   stored records, which wrap what was accepted a few levels deeper (an event's `change`
+    ///   holds a record's `properties`), are read with ``storedMaxDepth``.
+    public init(jsonText: String, maxDepth: Int = JSONParser.inputMaxDepth) throws(OneError) {
         var text = jsonText
-        let parsed = text.withUTF8 { buffer in Result { () throws(OneError) in try JSONValue(utf8: buffer) } }
+        let parsed = text.withUTF8 { buffer in
+            Result { () throws(OneError) in try JSONValue(utf8: buffer, maxDepth: maxDepth) }
+        }
         self = try parsed.get()
     }
 
+    /// Parses a JSON column written by this server: whatever a write accepted must read back.
+    public init(storedText: String) throws(OneError) {
+        try self.init(jsonText: storedText, maxDepth: JSONParser.storedMaxDepth)
+    }
+
     /// Parses JSON from UTF-8 bytes.
-    public init(utf8 buffer: UnsafeBufferPointer<UInt8>) throws(OneError) {
-        var parser = JSONParser(bytes: buffer)
+    public init(utf8 buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = JSONParser.inputMaxDepth) throws(OneError) {
+        var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
         self = try parser.parseDocument()
     }
 }
 
 /// A recursive-descent JSON parser over UTF-8 bytes, with a depth limit so hostile input
 /// cannot exhaust the stack.
-struct JSONParser {
+public struct JSONParser {
+    /// The deepest nesting a request body may have.
+    public static let inputMaxDepth = 256
+    /// The deepest nesting read back from storage: input depth plus the levels an event's
+    /// `change` wraps around a record, with room to spare.
+    public static let storedMaxDepth = 512
+
     let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
     var index = 0
     var depth = 0
-    static let maxDepth = 256
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
 
     mutating func parseDocument() throws(OneError) -> JSONValue {
         let value = try parseValue()
@@ -109,7 +130,7 @@ struct JSONParser {
         case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectWord("null"); return .null
-        default: return .number(try parseNumber())
+        default: return try parseNumber()
         }
     }
 
@@ -124,7 +145,7 @@ struct JSONParser {
 
     private mutating func enter() throws(OneError) {
         depth += 1
-        guard depth <= Self.maxDepth else { throw fail("nested more than \(Self.maxDepth) levels deep") }
+        guard depth <= maxDepth else { throw fail("nested more than \(maxDepth) levels deep") }
     }
 
     private mutating func parseObject() throws(OneError) -> JSONValue {
@@ -246,7 +267,8 @@ struct JSONParser {
     }
 
     /// A number per RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-    private mutating func parseNumber() throws(OneError) -> Double {
+    /// Whole numbers without fraction or exponent that fit in 64 bits stay exact integers.
+    private mutating func parseNumber() throws(OneError) -> JSONValue {
         let start = index
         func digits(_ parser: inout JSONParser) -> Int {
             let from = parser.index
@@ -262,18 +284,21 @@ struct JSONParser {
         } else {
             guard digits(&self) > 0 else { throw fail("unexpected character") }
         }
+        var isWhole = true
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
+            isWhole = false
             guard digits(&self) > 0 else { throw fail("expected digits after '.'") }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
+            isWhole = false
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits(&self) > 0 else { throw fail("expected exponent digits") }
         }
-        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)),
-            value.isFinite
-        else { throw fail("number out of range") }
-        return value
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if isWhole, let integer = Int64(text) { return .integer(integer) }
+        guard let value = Double(text), value.isFinite else { throw fail("number out of range") }
+        return .number(value)
     }
 }

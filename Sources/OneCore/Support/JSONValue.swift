@@ -1,10 +1,13 @@
 /// Any JSON value: the type of free-form fields such as `properties`, `metadata` and `settings`.
 ///
 /// Kept as a value type so domain records stay `Sendable` and comparable; adapters store it as
-/// JSON text and the server echoes it back unchanged.
+/// JSON text and the server echoes it back unchanged. Whole numbers written without a fraction
+/// or exponent that fit in 64 bits are kept exactly as ``integer(_:)``; every other number is a
+/// ``number(_:)`` double. The two compare by value, so `1` equals `1.0`.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
+    case integer(Int64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -21,10 +24,51 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    /// A whole number, when this value is a number without a fractional part.
+    /// A whole number, when this value is an integer or a double without a fractional part
+    /// that converts exactly.
     public var integerValue: Int? {
-        guard case .number(let value) = self, value.rounded() == value, abs(value) < 9e15 else { return nil }
-        return Int(value)
+        switch self {
+        case .integer(let value): return Int(exactly: value)
+        case .number(let value): return Int(exactly: value)
+        default: return nil
+        }
+    }
+
+    /// The value as a double, for any number.
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let value): return Double(value)
+        case .number(let value): return value
+        default: return nil
+        }
+    }
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.integer(let a), .integer(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): Int64(exactly: b) == a
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value): hasher.combine(value)
+        // Numbers that compare equal hash alike: a whole double hashes as its integer.
+        case .integer(let value): hasher.combine(value)
+        case .number(let value):
+            if let whole = Int64(exactly: value) { hasher.combine(whole) } else { hasher.combine(value) }
+        case .string(let value): hasher.combine(value)
+        case .array(let value): hasher.combine(value)
+        case .object(let value): hasher.combine(value)
+        }
     }
 
     /// The name of this value's JSON type, for error messages.
@@ -32,7 +76,7 @@ public enum JSONValue: Sendable, Hashable {
         switch self {
         case .null: "null"
         case .bool: "boolean"
-        case .number: "number"
+        case .integer, .number: "number"
         case .string: "string"
         case .array: "array"
         case .object: "object"
@@ -61,6 +105,8 @@ extension JSONValue: Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -77,6 +123,7 @@ extension JSONValue: Codable {
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
         case .number(let value):
             if let whole = integerValue { try container.encode(whole) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)
@@ -91,7 +138,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(integerLiteral value: Int) { self = .integer(Int64(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {

@@ -31,6 +31,9 @@ struct GroupController {
         routes.delete(":id") { request, context in
             JSON(try await service.archiveGroup(id: try context.id, as: try context.requirePrincipal()))
         }
+        routes.get(":id/usage") { request, context in
+            JSON(try await service.usage(ofGroup: try context.id, as: try context.requirePrincipal()))
+        }
         routes.get(":id/children") { request, context in
             let query = try ListQuery(request, keyedBy: .group)
             let principal = try context.requirePrincipal()

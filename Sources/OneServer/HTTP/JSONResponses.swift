@@ -24,7 +24,7 @@ struct ListResponse<Item: JSONRepresentable>: JSONRepresentable {
 
     var json: JSONValue {
         var object: [String: JSONValue] = [
-            "results": .array(results.map(\.json)), "count": .number(Double(count)), "hasMore": .bool(hasMore),
+            "results": .array(results.map(\.json)), "count": .integer(Int64(count)), "hasMore": .bool(hasMore),
         ]
         object["cursor"] = cursor.map(JSONValue.string)
         return .object(object)

@@ -2,26 +2,46 @@ import OneCore
 import Synchronization
 
 /// Per-key token buckets: each key may spend `burst` requests at once and earns
-/// `requests` per minute back. Held in memory, per server node.
+/// `requests` per minute back. Held in memory, per server node, and bounded: a bucket that has
+/// refilled is the same as none, so full buckets are dropped once the table reaches `capacity`.
 final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
         var updatedAt: ContinuousClock.Instant
+        var burst: Double
+        var perSecond: Double
+
+        /// Whether the bucket has refilled by `now`, so forgetting it changes nothing.
+        func isFull(at now: ContinuousClock.Instant) -> Bool {
+            tokens + (now - updatedAt).seconds * perSecond >= burst
+        }
     }
 
     private let buckets = Mutex<[String: Bucket]>([:])
     private let clock = ContinuousClock()
+    private let capacity: Int
+
+    init(capacity: Int = 100_000) { self.capacity = capacity }
+
+    /// How many buckets are held.
+    var count: Int { buckets.withLock { $0.count } }
 
     /// Spends one token for `keyId`; on refusal, the whole seconds until a token is back.
     func admit(keyId: String, limit: RateLimit) -> Int? {
         let now = clock.now
         let perSecond = Double(limit.requests) / 60
         return buckets.withLock { buckets in
-            var bucket = buckets[keyId] ?? Bucket(tokens: Double(limit.burst), updatedAt: now)
-            let elapsed = now - bucket.updatedAt
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(Double(limit.burst), bucket.tokens + seconds * perSecond)
+            if buckets[keyId] == nil, buckets.count >= capacity {
+                buckets = buckets.filter { !$0.value.isFull(at: now) }
+                // Still full of busy keys: start over rather than grow without bound.
+                if buckets.count >= capacity { buckets.removeAll(keepingCapacity: true) }
+            }
+            var bucket = buckets[keyId]
+                ?? Bucket(tokens: Double(limit.burst), updatedAt: now, burst: Double(limit.burst), perSecond: perSecond)
+            bucket.tokens = min(Double(limit.burst), bucket.tokens + (now - bucket.updatedAt).seconds * perSecond)
             bucket.updatedAt = now
+            bucket.burst = Double(limit.burst)
+            bucket.perSecond = perSecond
             defer { buckets[keyId] = bucket }
             guard bucket.tokens >= 1 else {
                 return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
@@ -30,4 +50,8 @@ final class RateLimiter: Sendable {
             return nil
         }
     }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

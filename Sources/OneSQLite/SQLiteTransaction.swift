@@ -1,0 +1,69 @@
+import GRDB
+import OneCore
+
+/// The primitives of one write (see ``StoreTransaction``) on the writer connection, inside the
+/// transaction and savepoint ``WriteBatcher`` opened for it.
+///
+/// Each primitive is one synchronous call on the writer: a statement from the page cache takes
+/// microseconds, less than a hop to another thread. SQLite has one writer, so rows read here
+/// need no lock to stay as read until the transaction ends.
+final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
+    // Used by one job at a time, inside its batch's transaction.
+    private let writer: DatabasePool
+    private let ids: IDGenerator
+    private let clock: OneCore.Clock
+    /// The events appended so far, with their sequences.
+    private(set) var events: [Event] = []
+
+    init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock) {
+        self.writer = writer
+        self.ids = ids
+        self.clock = clock
+    }
+
+    /// Runs `work` on the writer connection, naming broken uniqueness rules.
+    func run<T>(_ work: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.writeWithoutTransaction(work)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw UniqueViolation(Self.rule(error.message ?? ""))
+        }
+    }
+
+    /// Runs one cached statement.
+    func execute(_ sql: String, _ arguments: StatementArguments) throws {
+        try run { db in try db.cachedStatement(sql: sql).execute(arguments: arguments) }
+    }
+
+    /// One row by a cached statement, decoded, or nil.
+    func fetchOne<Item>(_ sql: String, _ arguments: StatementArguments, _ decode: (Row) throws -> Item) throws -> Item? {
+        try run { db in try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map(decode) }
+    }
+
+    private static func rule(_ message: String) -> UniqueViolation.Rule {
+        if message.contains("groups_sibling_slug") || message.contains("groups.slug") { return .groupSlug }
+        if message.contains("memberships") { return .membership }
+        if message.contains("connections") { return .liveConnection }
+        return .other
+    }
+
+    func append(_ draft: EventDraft) async throws {
+        let id = ids.make(.event)
+        let timestamp = clock.now()
+        let sequence = try run { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                id, draft.groupId, draft.type, draft.actorId, draft.targetId, timestamp, draft.metadata.jsonText(),
+                draft.change.map { $0.json.jsonText() },
+            ])
+            return db.lastInsertedRowID
+        }
+        events.append(Event(
+            id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
+            targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change))
+    }
+}
