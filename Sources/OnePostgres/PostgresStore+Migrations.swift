@@ -139,13 +139,20 @@ extension PostgresStore {
     /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node
     /// that starts while another migrates waits, then finds the work done.
     public func migrate() async throws {
+        try await migrate(through: nil)
+    }
+
+    /// Applies the migrations not yet applied, up to and including `last` (all when `nil`).
+    func migrate(through last: String?) async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                 logger: logger)
             let applied = Set(try await fetchAll("SELECT name FROM schema_migrations", on: connection) { try $0.decode(String.self) })
-            for migration in Self.migrations where !applied.contains(migration.name) {
+            let wanted = last.flatMap { last in Self.migrations.firstIndex { $0.name == last } }.map { Self.migrations[...$0] }
+                ?? Self.migrations[...]
+            for migration in wanted where !applied.contains(migration.name) {
                 for statement in migration.sql {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
