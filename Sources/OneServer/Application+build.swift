@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
-import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import OneCore
 
@@ -13,20 +13,23 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
+    /// How long a new connection may take to send its first request head in full.
+    public var headerTimeout: Duration
     /// How long a connection may go without progress before it is closed: a request head not
     /// complete, a body not arriving, or a keep-alive connection unused. Closes slow and
     /// stalled clients, which would otherwise hold a connection forever.
     public var idleTimeout: Duration
-    /// The most connections open at once; past it, new ones wait in the listen backlog.
+    /// The most connections open at once; a connection past it is answered 503 and closed.
     public var maxConnections: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
-        idleTimeout: Duration = .seconds(30), maxConnections: Int = 4096
+        headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30), maxConnections: Int = 4096
     ) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
+        self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
     }
@@ -39,12 +42,14 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     var logger = Logger(label: "one")
     logger.logLevel = configuration.logLevel
+    let connectionLimit = ConnectionLimit(maximum: configuration.maxConnections)
+    let headerTimeout = TimeAmount(configuration.headerTimeout)
     return Application(
         router: buildRouter(service: service),
-        server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
-        configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "one",
-            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [connectionLimit.handler(), RequestHeadTimeout(timeout: headerTimeout)],
+            idleTimeout: .init(configuration.idleTimeout))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "one"),
         services: services,
         logger: logger
     )

@@ -14,6 +14,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port: Int = 8080
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+    @Option(name: .customLong("header-timeout"), help: "Seconds a new connection may take to send its first request head.")
+    var headerTimeout: Int = 10
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may make no progress (an unfinished request, an unused keep-alive) before it is closed.")
     var idleTimeout: Int = 30
     @Option(name: .customLong("max-connections"), help: "The most connections open at once; more wait to be accepted.")
@@ -22,6 +24,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (1...3600).contains(headerTimeout) else { throw ValidationError("--header-timeout must be between 1 and 3600 seconds") }
         guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 1000000") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
@@ -50,7 +53,8 @@ struct Serve: AsyncParsableCommand {
                 """.utf8))
         } catch let error as OneError where error.code == .alreadyInitialized {}
         let configuration = AppConfiguration(
-            host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info, idleTimeout: .seconds(idleTimeout),
+            host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info, headerTimeout: .seconds(headerTimeout),
+            idleTimeout: .seconds(idleTimeout),
             maxConnections: maxConnections)
         try await buildApplication(configuration, service: service).runService()
     }

@@ -37,14 +37,16 @@ struct OneProcess {
 
     /// Starts `one serve` in the background on a random loopback port, on the embedded store
     /// in `dataDirectory` or on the PostgreSQL `database`. Standard output goes to `output`.
-    static func serve(dataDirectory: String? = nil, database: String? = nil, output: Pipe? = nil) throws -> (process: Process, port: Int) {
+    static func serve(
+        dataDirectory: String? = nil, database: String? = nil, output: Pipe? = nil, extra: [String] = []
+    ) throws -> (process: Process, port: Int) {
         let port = Int.random(in: 20_000...60_000)
         let process = Process()
         process.executableURL = try executable
         var arguments = ["serve", "--port", String(port), "--log-level", "warning"]
         if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
         if let database { arguments += ["--database", database] }
-        process.arguments = arguments
+        process.arguments = arguments + extra
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

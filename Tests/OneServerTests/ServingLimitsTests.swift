@@ -1,0 +1,156 @@
+import Foundation
+import HummingbirdTesting
+import Logging
+import OneCore
+import OneServer
+import OneSQLite
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private struct ConnectionRefused: Error {}
+
+/// A plain TCP connection to the server, for clients that misbehave below HTTP. Its reads block,
+/// so they run on a thread of their own, never on the pool that serves requests.
+private final class RawConnection: @unchecked Sendable {
+    private(set) var descriptor: Int32
+
+    init(port: Int, required: Bool = true) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if connected != 0 {
+            close(descriptor)
+            if required { Issue.record("could not connect to the test server") }
+            throw ConnectionRefused()
+        }
+    }
+
+    deinit { hangUp() }
+
+    /// Closes the client's side.
+    func hangUp() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+    }
+
+    func send(_ text: String) {
+        _ = text.withCString { Glibc.send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads until the server closes the connection or `limit` passes; returns what was read and
+    /// whether the server closed it.
+    func readUntilClosed(limit: Duration) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: self.blockingRead(limit: limit)) }
+        }
+    }
+
+    private func blockingRead(limit: Duration) -> (text: String, closed: Bool) {
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let clock = ContinuousClock()
+        let start = clock.now
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while clock.now - start < limit {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+            if count > 0 { received += buffer[..<count] }
+        }
+        return (String(decoding: received, as: UTF8.self), false)
+    }
+}
+
+/// Serving defaults: slow and stalled clients are closed, and open connections are capped.
+@Suite("Serving limits")
+struct ServingLimitsTests {
+    func withServer(
+        _ configuration: AppConfiguration, _ body: @Sendable (_ port: Int, _ api: API) async throws -> Void
+    ) async throws {
+        try await TestStore.sqlite.withFreshStore { store, _ in
+            let service = OneService(store: store, ontology: try Ontology.base())
+            let app = buildApplication(configuration, service: service)
+            try await app.test(.live) { client in
+                try await body(try #require(client.port), API(client: client))
+            }
+        }
+    }
+
+    @Test("a client that never finishes its request head is closed after the header timeout")
+    func slowHeaders() async throws {
+        try await withServer(AppConfiguration(port: 0, logLevel: .warning, headerTimeout: .seconds(1), idleTimeout: .seconds(30))) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            let start = ContinuousClock.now
+            let (_, closed) = await connection.readUntilClosed(limit: .seconds(10))
+            #expect(closed)
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
+    @Test("a kept-alive connection left unused is closed after the idle timeout, not before")
+    func idleConnections() async throws {
+        try await withServer(AppConfiguration(port: 0, logLevel: .warning, headerTimeout: .seconds(30), idleTimeout: .seconds(2))) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let start = ContinuousClock.now
+            let (text, closed) = await connection.readUntilClosed(limit: .seconds(10))
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(closed)
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(6), "closed after \(elapsed)")
+        }
+    }
+
+    @Test("a connection past the cap is answered 503 and closed; once one closes, new ones are served (one serve --max-connections)")
+    func connectionCap() async throws {
+        let directory = try OneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (process, port) = try OneProcess.serve(dataDirectory: directory, extra: ["--max-connections", "2"])
+        defer { process.terminate(); process.waitUntilExit() }
+        // Probe with connections that close, so none lingers in a slot.
+        var healthy = false
+        for _ in 0..<100 where !healthy {
+            if let probe = try? RawConnection(port: port, required: false) {
+                probe.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                healthy = await probe.readUntilClosed(limit: .seconds(2)).text.hasPrefix("HTTP/1.1 200")
+            }
+            if !healthy { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(healthy)
+        do {
+            let first = try RawConnection(port: port)
+            let second = try RawConnection(port: port)
+            // Both accepted connections hold their slots while idle.
+            first.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(300))
+            let third = try RawConnection(port: port)
+            third.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let refused = await third.readUntilClosed(limit: .seconds(5))
+            #expect(refused.text.hasPrefix("HTTP/1.1 503"), "a third connection is refused while two are open")
+            #expect(refused.text.contains("UNAVAILABLE") && refused.text.lowercased().contains("retry-after: 1"))
+            #expect(refused.closed)
+            first.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            _ = await first.readUntilClosed(limit: .seconds(5))
+            first.hangUp()
+            // The server notices the close a moment after the client does.
+            var served = ""
+            for _ in 0..<20 where !served.hasPrefix("HTTP/1.1 200") {
+                try await Task.sleep(for: .milliseconds(50))
+                let next = try RawConnection(port: port)
+                next.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                served = await next.readUntilClosed(limit: .seconds(5)).text
+            }
+            #expect(served.hasPrefix("HTTP/1.1 200"), "served once a slot is free")
+        }
+    }
+}
