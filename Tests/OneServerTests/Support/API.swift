@@ -23,7 +23,7 @@ struct API: Sendable {
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: buffer)
         let text = String(buffer: response.body)
         let json = text.isEmpty ? JSONValue.null : ((try? JSONValue(jsonText: text)) ?? .string(text))
-        return Reply(status: response.status, headers: response.headers, json: json)
+        return Reply(status: response.status, headers: response.headers, json: json, text: text)
     }
 
     func get(_ path: String, key: String?, group: String? = nil) async throws -> Reply {
@@ -43,11 +43,13 @@ struct API: Sendable {
     }
 }
 
-/// A response: status, headers and the body parsed as JSON.
+/// A response: status, headers, the body parsed as JSON and the body's raw text.
 struct Reply: Sendable {
     let status: HTTPResponse.Status
     let headers: HTTPFields
     let json: JSONValue
+    /// The body exactly as sent, for what parsing loses (number precision, member order).
+    let text: String
 
     subscript(_ key: String) -> JSONValue? { json.objectValue?[key] }
 
