@@ -35,7 +35,12 @@ struct DurabilityTests {
                         request.setValue(key, forHTTPHeaderField: "X-API-Key")
                         request.httpBody = Data(#"{"type":"course","name":"w\#(writer)-\#(index)"}"#.utf8)
                         let (data, response) = try await URLSession.shared.data(for: request)
-                        if (response as? HTTPURLResponse)?.statusCode == 201,
+                        let http = response as? HTTPURLResponse
+                        OpenAPIContract.record(
+                            method: "POST", path: "/api/things", status: http?.statusCode ?? 0,
+                            contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: String(decoding: data, as: UTF8.self),
+                            sourceLocation: #_sourceLocation)
+                        if http?.statusCode == 201,
                             let id = try JSONValue(jsonText: String(decoding: data, as: UTF8.self))["_id"]?.stringValue
                         {
                             ids.append(id)

@@ -36,8 +36,8 @@ struct EventRoutesTests {
                 try await api.get("/api/events/target/bob", key: tenant.key).expectError(.badRequest, "INVALID_ID", field: "targetId")
                 try await api.get("/api/events?since=yesterday", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "since")
                 try await api.get("/api/events?since=10&until=5", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "until")
-                #expect(try await api.patch("/api/events/\(id)", key: tenant.key, body: ["type": "x"]).status.code >= 400)
-                #expect(try await api.delete("/api/events/\(id)", key: tenant.key).status.code >= 400)
+                #expect(try await api.request(.patch, "/api/events/\(id)", key: tenant.key, body: ["type": "x"], undocumented: true).status.code >= 400)
+                #expect(try await api.request(.delete, "/api/events/\(id)", key: tenant.key, undocumented: true).status.code >= 400)
             }
             #expect(try await api.get("/api/events/\(id)", key: tenant.key).okJSON == logged)
         }

@@ -11,7 +11,8 @@ struct API: Sendable {
 
     func request(
         _ method: HTTPRequest.Method, _ path: String, key: String?, group: String? = nil, body: JSONValue? = nil,
-        rawBody: String? = nil, headers extra: HTTPFields = [:]
+        rawBody: String? = nil, headers extra: HTTPFields = [:], undocumented: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> Reply {
         var headers = extra
         if let key { headers[HTTPField.Name("X-API-Key")!] = key }
@@ -23,31 +24,42 @@ struct API: Sendable {
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: buffer)
         let text = String(buffer: response.body)
         let json = text.isEmpty ? JSONValue.null : ((try? JSONValue(jsonText: text)) ?? .string(text))
-        return Reply(status: response.status, headers: response.headers, json: json)
+        // Every response, errors included, must be one the OpenAPI document describes; a
+        // deliberate probe of a route the API lacks (`undocumented`) must get the error shape.
+        OpenAPIContract.record(
+            method: method.rawValue, path: path, status: Int(response.status.code), contentType: response.headers[.contentType],
+            body: text, undocumented: undocumented, sourceLocation: sourceLocation)
+        return Reply(status: response.status, headers: response.headers, json: json, text: text)
     }
 
-    func get(_ path: String, key: String?, group: String? = nil) async throws -> Reply {
-        try await request(.get, path, key: key, group: group)
+    func get(_ path: String, key: String?, group: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+        try await request(.get, path, key: key, group: group, sourceLocation: sourceLocation)
     }
 
-    func post(_ path: String, key: String?, group: String? = nil, body: JSONValue) async throws -> Reply {
-        try await request(.post, path, key: key, group: group, body: body)
+    func post(
+        _ path: String, key: String?, group: String? = nil, body: JSONValue, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Reply {
+        try await request(.post, path, key: key, group: group, body: body, sourceLocation: sourceLocation)
     }
 
-    func patch(_ path: String, key: String?, group: String? = nil, body: JSONValue) async throws -> Reply {
-        try await request(.patch, path, key: key, group: group, body: body)
+    func patch(
+        _ path: String, key: String?, group: String? = nil, body: JSONValue, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Reply {
+        try await request(.patch, path, key: key, group: group, body: body, sourceLocation: sourceLocation)
     }
 
-    func delete(_ path: String, key: String?, group: String? = nil) async throws -> Reply {
-        try await request(.delete, path, key: key, group: group)
+    func delete(_ path: String, key: String?, group: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+        try await request(.delete, path, key: key, group: group, sourceLocation: sourceLocation)
     }
 }
 
-/// A response: status, headers and the body parsed as JSON.
+/// A response: status, headers, the body parsed as JSON and the body's raw text.
 struct Reply: Sendable {
     let status: HTTPResponse.Status
     let headers: HTTPFields
     let json: JSONValue
+    /// The body exactly as sent, for what parsing loses (number precision, member order).
+    let text: String
 
     subscript(_ key: String) -> JSONValue? { json.objectValue?[key] }
 

@@ -66,14 +66,20 @@ struct OneProcess {
     }
 
     /// One HTTP request to a running server: status and JSON body.
-    static func request(port: Int, _ method: String, _ path: String, key: String, body: JSONValue? = nil) async throws -> (status: Int, json: JSONValue) {
+    static func request(
+        port: Int, _ method: String, _ path: String, key: String, body: JSONValue? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (status: Int, json: JSONValue) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.setValue(key, forHTTPHeaderField: "X-API-Key")
         if let body { request.httpBody = Data(body.jsonText().utf8) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let text = String(decoding: data, as: UTF8.self)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONValue(jsonText: text)) ?? .null)
+        let http = response as? HTTPURLResponse
+        OpenAPIContract.record(
+            method: method, path: path, status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type"),
+            body: text, sourceLocation: sourceLocation)
+        return (http?.statusCode ?? 0, (try? JSONValue(jsonText: text)) ?? .null)
     }
 
     /// Runs `one serve` until it answers `/health`, stops it with SIGTERM, and returns what it printed.
