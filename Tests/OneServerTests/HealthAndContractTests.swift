@@ -17,7 +17,7 @@ struct HealthAndContractTests {
     static let routes: [(String, String)] = [
         ("get", "/health"), ("get", "/openapi.json"), ("get", "/docs"),
         ("get", "/api/groups"), ("post", "/api/groups"), ("get", "/api/groups/{id}"), ("patch", "/api/groups/{id}"),
-        ("delete", "/api/groups/{id}"), ("get", "/api/groups/{id}/children"),
+        ("delete", "/api/groups/{id}"), ("get", "/api/groups/{id}/children"), ("get", "/api/groups/{id}/usage"),
         ("get", "/api/people"), ("post", "/api/people"), ("get", "/api/people/{id}"), ("patch", "/api/people/{id}"),
         ("delete", "/api/people/{id}"), ("get", "/api/people/{id}/groups"),
         ("get", "/api/things"), ("post", "/api/things"), ("get", "/api/things/{id}"), ("patch", "/api/things/{id}"),

@@ -352,11 +352,10 @@ struct TenantBoundaryTests {
     func slowClientsClosed(store: TestStore) async throws {
         try await TestServer.run(store) { server in
             let port = try #require(server.api.client.port)
-            let start = ContinuousClock.now
-            let outcome = try await RawConnection.sendAndAwaitClose(
-                port: port, bytes: "GET /health HTTP/1.1\r\nHost: x\r\n", within: .seconds(15))
-            let waited = ContinuousClock.now - start
-            #expect(outcome == .closed, "the server held a half-sent request open for \(waited)")
+            let connection = try RawConnection(port: port)
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n")
+            let outcome = await connection.readUntilClosed(limit: .seconds(15))
+            #expect(outcome.closed, "the server held a half-sent request open for 15 s")
         }
     }
 
@@ -373,61 +372,5 @@ struct TenantBoundaryTests {
         if let parent { body["parentGroupId"] = .string(parent) }
         let group = try await server.api.post("/api/groups", key: credentials.key, body: .object(body)).expect(.created)
         return try #require(group["_id"]?.stringValue)
-    }
-}
-
-/// A plain TCP connection on a thread of its own (blocking calls stay off the test's executors).
-enum RawConnection {
-    enum Outcome: Equatable, Sendable { case closed, stillOpen }
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// Connects to 127.0.0.1:`port`, sends `bytes`, then reads until the peer closes or `within` passes.
-    static func sendAndAwaitClose(port: Int, bytes: String, within: Duration) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try run(port: port, bytes: bytes, within: within) })
-            }
-            thread.start()
-        }
-    }
-
-    private static func run(port: Int, bytes: String, within: Duration) throws -> Outcome {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "connect() failed: errno \(errno)") }
-        let payload = Array(bytes.utf8)
-        let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        guard sent == payload.count else { throw Failure(description: "send() sent \(sent) of \(payload.count) bytes") }
-        // Wake every second to check the deadline.
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let deadline = ContinuousClock.now + within
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while ContinuousClock.now < deadline {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count == 0 { return .closed }
-            if count < 0 {
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
-                if errno == ECONNRESET { return .closed }
-                throw Failure(description: "recv() failed: errno \(errno)")
-            }
-            // A response (such as 408) before the close is fine; keep reading for the close.
-        }
-        return .stillOpen
     }
 }

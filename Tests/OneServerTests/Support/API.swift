@@ -23,7 +23,7 @@ struct API: Sendable {
         if buffer != nil { headers[.contentType] = "application/json" }
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: buffer)
         let text = String(buffer: response.body)
-        let json = text.isEmpty ? JSONValue.null : ((try? JSONValue(jsonText: text)) ?? .string(text))
+        let json = text.isEmpty ? JSONValue.null : ((try? JSONValue(storedText: text)) ?? .string(text))
         // Every response, errors included, must be one the OpenAPI document describes; a
         // deliberate probe of a route the API lacks (`undocumented`) must get the error shape.
         OpenAPIContract.record(

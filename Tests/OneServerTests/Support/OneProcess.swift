@@ -79,7 +79,7 @@ struct OneProcess {
         OpenAPIContract.record(
             method: method, path: path, status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type"),
             body: text, sourceLocation: sourceLocation)
-        return (http?.statusCode ?? 0, (try? JSONValue(jsonText: text)) ?? .null)
+        return (http?.statusCode ?? 0, (try? JSONValue(storedText: text)) ?? .null)
     }
 
     /// Runs `one serve` until it answers `/health`, stops it with SIGTERM, and returns what it printed.

@@ -120,7 +120,7 @@ struct OpenAPIContract: Sendable {
         guard mediaType == "application/json" || mediaType.hasSuffix("+json") else { return [] }
         let json: JSONValue
         do {
-            json = try JSONValue(jsonText: body)
+            json = try JSONValue(storedText: body)
         } catch {
             return [Violation(pointer: "", reason: "the body is not JSON: \(error.message)")]
         }
@@ -169,7 +169,7 @@ struct OpenAPIContract: Sendable {
         }
         let json: JSONValue
         do {
-            json = try JSONValue(jsonText: body)
+            json = try JSONValue(storedText: body)
         } catch {
             return [Violation(pointer: "", reason: "the body is not JSON: \(error.message)")]
         }
@@ -256,7 +256,7 @@ struct OpenAPIContract: Sendable {
 
         switch value {
         case .string(let string): validateString(string, schema, pointer, &violations)
-        case .number(let number): validateNumber(number, schema, pointer, &violations)
+        case .integer, .number: validateNumber(value.doubleValue ?? .nan, schema, pointer, &violations)
         case .array(let items): validateArray(items, schema, pointer, &violations)
         case .object(let members): validateObject(members, schema, pointer, &violations)
         case .null, .bool: break
@@ -313,16 +313,16 @@ struct OpenAPIContract: Sendable {
     }
 
     private func validateNumber(_ number: Double, _ schema: JSONValue, _ pointer: String, _ violations: inout [Violation]) {
-        if case .number(let minimum)? = schema["minimum"], number < minimum {
+        if let minimum = schema["minimum"]?.doubleValue, number < minimum {
             violations.append(Violation(pointer: pointer, reason: "\(Self.describe(.number(number))) is below the minimum \(Self.describe(.number(minimum)))"))
         }
-        if case .number(let maximum)? = schema["maximum"], number > maximum {
+        if let maximum = schema["maximum"]?.doubleValue, number > maximum {
             violations.append(Violation(pointer: pointer, reason: "\(Self.describe(.number(number))) is above the maximum \(Self.describe(.number(maximum)))"))
         }
-        if case .number(let bound)? = schema["exclusiveMinimum"], number <= bound {
+        if let bound = schema["exclusiveMinimum"]?.doubleValue, number <= bound {
             violations.append(Violation(pointer: pointer, reason: "\(Self.describe(.number(number))) is not above \(Self.describe(.number(bound)))"))
         }
-        if case .number(let bound)? = schema["exclusiveMaximum"], number >= bound {
+        if let bound = schema["exclusiveMaximum"]?.doubleValue, number >= bound {
             violations.append(Violation(pointer: pointer, reason: "\(Self.describe(.number(number))) is not below \(Self.describe(.number(bound)))"))
         }
     }
@@ -368,7 +368,8 @@ struct OpenAPIContract: Sendable {
 
     private static func has(_ value: JSONValue, type: String) -> Bool {
         switch (type, value) {
-        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object), ("number", .number):
+        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object),
+            ("number", .number), ("number", .integer), ("integer", .integer):
             return true
         case ("integer", .number(let number)):
             return number.isFinite && number.rounded() == number
