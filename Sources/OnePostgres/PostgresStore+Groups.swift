@@ -20,18 +20,8 @@ extension PostgresStore {
         """
 
     public func group(id: String) async throws -> Group? {
-        try await group(id: id, on: nil)
-    }
-
-    func group(id: String, on connection: PostgresConnection?) async throws -> Group? {
-        let statement = Prepared.GroupByID(id: id)
-        let rows = if let connection {
-            try await connection.execute(statement, logger: logger)
-        } else {
-            try await client.execute(statement, logger: logger)
-        }
         var found: Group?
-        for try await group in rows { found = group }
+        for try await group in try await client.execute(Prepared.GroupByID(id: id), logger: logger) { found = group }
         return found
     }
 
@@ -43,10 +33,6 @@ extension PostgresStore {
     }
 
     public func ancestorIds(of id: String) async throws -> [String] {
-        try await ancestorIds(of: id, on: nil)
-    }
-
-    func ancestorIds(of id: String, on connection: PostgresConnection?) async throws -> [String] {
         try await fetchAll(
             """
             WITH RECURSIVE chain(id, depth) AS (
@@ -56,7 +42,7 @@ extension PostgresStore {
                 WHERE g.parent_group_id IS NOT NULL AND chain.depth < 1000
             )
             SELECT id FROM chain ORDER BY depth
-            """, on: connection) { try $0.decode(String.self) }
+            """) { try $0.decode(String.self) }
     }
 
     public func descendantIds(of id: String) async throws -> [String] {

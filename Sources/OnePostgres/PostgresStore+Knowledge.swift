@@ -19,13 +19,9 @@ extension PostgresStore {
         """
 
     public func knowledge(id: String, groupId: String) async throws -> Knowledge? {
-        try await knowledge(id: id, groupId: groupId, on: nil)
-    }
-
-    func knowledge(id: String, groupId: String, on connection: PostgresConnection?) async throws -> Knowledge? {
         try await fetchOne(
             PostgresQuery(unsafeSQL: Self.knowledgeSelect + " WHERE id = $1 AND group_id = $2", binds: binds(id, groupId)),
-            on: connection, Knowledge.init(row:))
+            Knowledge.init(row:))
     }
 
     public func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge> {

@@ -18,18 +18,8 @@ extension PostgresStore {
         """
 
     public func thing(id: String, groupId: String) async throws -> Thing? {
-        try await thing(id: id, groupId: groupId, on: nil)
-    }
-
-    func thing(id: String, groupId: String, on connection: PostgresConnection?) async throws -> Thing? {
-        let statement = Prepared.ThingByID(id: id, groupId: groupId)
-        let rows = if let connection {
-            try await connection.execute(statement, logger: logger)
-        } else {
-            try await client.execute(statement, logger: logger)
-        }
         var found: Thing?
-        for try await thing in rows { found = thing }
+        for try await thing in try await client.execute(Prepared.ThingByID(id: id, groupId: groupId), logger: logger) { found = thing }
         return found
     }
 

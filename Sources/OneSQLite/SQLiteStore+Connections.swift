@@ -13,11 +13,9 @@ extension Connection {
 
 extension SQLiteStore {
     public func connection(id: String, groupId: String) async throws -> Connection? {
-        try read { db in try connection(id: id, groupId: groupId, db) }
-    }
-
-    func connection(id: String, groupId: String, _ db: Database) throws -> Connection? {
-        try fetchRow(db, "SELECT * FROM connections WHERE id = ? AND groupId = ?", [id, groupId]).map(Connection.init(row:))
+        try read { db in
+            try fetchRow(db, "SELECT * FROM connections WHERE id = ? AND groupId = ?", [id, groupId]).map(Connection.init(row:))
+        }
     }
 
     public func connections(_ query: ConnectionQuery, page: PageRequest) async throws -> Page<Connection> {

@@ -13,11 +13,9 @@ extension Knowledge {
 
 extension SQLiteStore {
     public func knowledge(id: String, groupId: String) async throws -> Knowledge? {
-        try read { db in try knowledge(id: id, groupId: groupId, db) }
-    }
-
-    func knowledge(id: String, groupId: String, _ db: Database) throws -> Knowledge? {
-        try fetchRow(db, "SELECT * FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId]).map(Knowledge.init(row:))
+        try read { db in
+            try fetchRow(db, "SELECT * FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId]).map(Knowledge.init(row:))
+        }
     }
 
     public func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge> {

@@ -12,11 +12,9 @@ extension Thing {
 
 extension SQLiteStore {
     public func thing(id: String, groupId: String) async throws -> Thing? {
-        try read { db in try thing(id: id, groupId: groupId, db) }
-    }
-
-    func thing(id: String, groupId: String, _ db: Database) throws -> Thing? {
-        try fetchRow(db, "SELECT * FROM things WHERE id = ? AND groupId = ?", [id, groupId]).map(Thing.init(row:))
+        try read { db in
+            try fetchRow(db, "SELECT * FROM things WHERE id = ? AND groupId = ?", [id, groupId]).map(Thing.init(row:))
+        }
     }
 
     public func things(_ query: ThingQuery, page: PageRequest) async throws -> Page<Thing> {
