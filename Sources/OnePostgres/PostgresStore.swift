@@ -195,16 +195,20 @@ public final class PostgresStore: Store, Service {
         return Page(fetched: items, limit: page.limit, key: cursor)
     }
 
-    /// A batch's last statements: adds up its usage changes, then appends its events numbered
-    /// in order from the counter. The counter row stays locked until COMMIT, which is what
-    /// orders sequences by commit.
+    /// A batch's last statements: adds up its usage changes (and fails the batch, to be run
+    /// again under locks, if that passes a bound it was admitted within), then appends its events
+    /// numbered in order from the counter. The counter row stays locked until COMMIT, which is
+    /// what orders sequences by commit.
     static func finish(
         _ tail: PostgresWriteBatcher.Tail, on connection: PostgresConnection, ids: IDGenerator, clock: OneCore.Clock,
         logger: Logger
     ) async throws -> [Event] {
         let usage = tail.usage.filter { !$0.value.own.isZero || !$0.value.subtree.isZero }
         if !usage.isEmpty {
-            for try await _ in try await connection.execute(Prepared.AddUsage(changes: usage), logger: logger) {}
+            for try await (groupId, subtree) in try await connection.execute(Prepared.AddUsage(changes: usage), logger: logger) {
+                // The optimistic checks' second look, now under the rows' locks.
+                if let bound = tail.bounds[groupId], !subtree.isWithin(bound) { throw PostgresWriteBatcher.OptimismFailed() }
+            }
         }
         guard !tail.drafts.isEmpty else { return [] }
         var events = tail.drafts.map { draft in

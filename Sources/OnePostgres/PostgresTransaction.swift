@@ -7,21 +7,31 @@ import PostgresNIO
 ///
 /// Events and usage changes are staged, not written: the batch applies them all in its last
 /// statements (see ``PostgresStore/finish(_:on:ids:clock:logger:)``), so concurrent batches
-/// meet only there. Usage rows a write reads to check a limit are locked at once and read with
-/// the batch's staged changes added, so a burst at a limit admits exactly the limit.
+/// meet only there.
+///
+/// Bounded usage additions are checked optimistically: against the counters as last committed
+/// plus what the batch staged, without locks, and then again when the batch adds its changes
+/// up, under the row locks that last statement takes. A batch whose counters would pass a
+/// bound then runs again with `locking` set: each check then locks the counters it reads, so a
+/// burst at a limit admits exactly the limit, while batches far from their limits never wait
+/// for each other.
 final class PostgresTransaction: StoreTransaction, @unchecked Sendable {
     // Used by one job at a time, inside its batch's transaction.
     let connection: PostgresConnection
     let logger: Logger
-    /// The usage changes staged by this batch's earlier writes and by this one.
-    private(set) var batchUsage: [String: GroupUsage]
-    /// The events this write staged.
-    private(set) var drafts: [EventDraft] = []
+    /// Whether usage checks lock the counters they read.
+    let locking: Bool
+    /// What this batch's earlier writes and this one staged.
+    private(set) var staged: PostgresWriteBatcher.Tail
+    /// Whether this write refused a bounded addition without holding locks, so the refusal
+    /// must be confirmed under locks.
+    private(set) var refusedOptimistically = false
 
-    init(connection: PostgresConnection, logger: Logger, batchUsage: [String: GroupUsage]) {
+    init(connection: PostgresConnection, logger: Logger, locking: Bool, staged: PostgresWriteBatcher.Tail) {
         self.connection = connection
         self.logger = logger
-        self.batchUsage = batchUsage
+        self.locking = locking
+        self.staged = staged
     }
 
     func query(_ query: PostgresQuery) async throws {
@@ -47,23 +57,48 @@ final class PostgresTransaction: StoreTransaction, @unchecked Sendable {
     }
 
     func append(_ draft: EventDraft) async throws {
-        drafts.append(draft)
+        staged.drafts.append(draft)
     }
 
     func usageForUpdate(of groupIds: [String]) async throws -> [String: GroupUsage] {
+        try await usage(of: groupIds, locking: true)
+    }
+
+    /// The counters as stored (locked when `locking`), with what the batch staged added.
+    private func usage(of groupIds: [String], locking: Bool) async throws -> [String: GroupUsage] {
+        let lock = locking ? " ORDER BY group_id FOR UPDATE" : ""
         let rows = try await fetchAll(
-            "SELECT \(unescaped: PostgresStore.usageColumns) FROM group_usage WHERE group_id = ANY(\(groupIds)) ORDER BY group_id FOR UPDATE",
+            "SELECT \(unescaped: PostgresStore.usageColumns) FROM group_usage WHERE group_id = ANY(\(groupIds))\(unescaped: lock)",
             PostgresStore.usage(row:))
         var usage: [String: GroupUsage] = [:]
         for (groupId, stored) in rows {
-            let staged = batchUsage[groupId] ?? GroupUsage()
-            usage[groupId] = GroupUsage(own: stored.own + staged.own, subtree: stored.subtree + staged.subtree)
+            let added = staged.usage[groupId] ?? GroupUsage()
+            usage[groupId] = GroupUsage(own: stored.own + added.own, subtree: stored.subtree + added.subtree)
         }
         return usage
     }
 
-    func addUsage(_ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String]) async throws {
-        if let groupId { batchUsage[groupId, default: GroupUsage()].own = batchUsage[groupId, default: GroupUsage()].own + delta }
-        for id in groupIds { batchUsage[id, default: GroupUsage()].subtree = batchUsage[id, default: GroupUsage()].subtree + delta }
+    func addUsage(
+        _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
+    ) async throws -> [String] {
+        if !bounds.isEmpty {
+            let usage = try await usage(of: Array(bounds.keys), locking: locking)
+            let full = groupIds.filter { id in
+                bounds[id].map { !((usage[id]?.subtree ?? .zero) + delta).isWithin($0) } ?? false
+            }
+            if !full.isEmpty {
+                refusedOptimistically = !locking
+                return full
+            }
+            // Checked without locks: the batch checks again once it adds its changes up.
+            if !locking {
+                for (id, bound) in bounds { staged.bounds[id, default: [:]].merge(bound) { min($0, $1) } }
+            }
+        }
+        if let groupId { staged.usage[groupId, default: GroupUsage()].own = staged.usage[groupId, default: GroupUsage()].own + delta }
+        for id in groupIds {
+            staged.usage[id, default: GroupUsage()].subtree = staged.usage[id, default: GroupUsage()].subtree + delta
+        }
+        return []
     }
 }

@@ -28,9 +28,10 @@ final class PostgresWriteBatcher: Sendable {
     }
 
     /// What a batch hands its last statements: the usage changes and the events of its
-    /// successful writes, in order.
+    /// successful writes, in order, and the bounds their usage changes were admitted within.
     struct Tail: Sendable {
         var usage: [String: GroupUsage] = [:]
+        var bounds: [String: UsageBound] = [:]
         var drafts: [EventDraft] = []
     }
 
@@ -102,8 +103,9 @@ final class PostgresWriteBatcher: Sendable {
         }
     }
 
-    /// A write failed in an optimistic batch: run the batch again with savepoints.
-    private struct OptimismFailed: Error {}
+    /// A write failed in an optimistic batch, or its usage passed a bound once added up: run
+    /// the batch again with savepoints and locked usage checks.
+    struct OptimismFailed: Error {}
 
     /// One transaction: the jobs (each in a savepoint when `isolated`), the usage changes and
     /// events they staged, COMMIT.
@@ -114,19 +116,20 @@ final class PostgresWriteBatcher: Sendable {
             var tail = Tail()
             for job in jobs {
                 if isolated { try await connection.query("SAVEPOINT job", logger: logger) }
-                let transaction = PostgresTransaction(connection: connection, logger: logger, batchUsage: tail.usage)
+                let transaction = PostgresTransaction(connection: connection, logger: logger, locking: isolated, staged: tail)
                 do {
                     let value = try await job.work(transaction)
                     if isolated { try await connection.query("RELEASE SAVEPOINT job", logger: logger) }
-                    tail.usage = transaction.batchUsage
-                    tail.drafts += transaction.drafts
-                    results.append(.success((value, transaction.drafts)))
+                    let drafts = Array(transaction.staged.drafts.dropFirst(tail.drafts.count))
+                    tail = transaction.staged
+                    results.append(.success((value, drafts)))
                 } catch let error as PSQLError where Self.isRetryable(error) || error.serverInfo == nil {
                     throw error  // the whole batch is in doubt
                 } catch {
                     if !isolated {
-                        // A lone write needs no second run: roll it back and report its error.
-                        guard jobs.count == 1 else { throw OptimismFailed() }
+                        // A lone write needs no second run (unless it was refused without locks):
+                        // roll it back and report its error.
+                        guard jobs.count == 1, !transaction.refusedOptimistically else { throw OptimismFailed() }
                         try await connection.query("ROLLBACK", logger: logger)
                         return [.failure(error)]
                     }

@@ -68,6 +68,8 @@ enum Prepared {
                 subtree_things = u.subtree_things + v.st, subtree_connections = u.subtree_connections + v.sc,
                 subtree_knowledge = u.subtree_knowledge + v.sk, subtree_people = u.subtree_people + v.sp
             FROM v, locked WHERE u.group_id = v.group_id AND locked.group_id = v.group_id
+            RETURNING u.group_id, u.subtree_groups, u.subtree_things, u.subtree_connections, u.subtree_knowledge,
+                u.subtree_people
             """
         let changes: [String: GroupUsage]
         func makeBindings() throws -> PostgresBindings {
@@ -81,7 +83,15 @@ enum Prepared {
             }
             return bindings
         }
-        func decodeRow(_ row: PostgresRow) throws {}
+        /// A group's subtree counters after the addition.
+        func decodeRow(_ row: PostgresRow) throws -> (String, UsageCounts) {
+            let cells = row.makeRandomAccess()
+            var counts = UsageCounts.zero
+            for (index, resource) in UsageCounts.counted.enumerated() {
+                counts[resource] = Int(try cells[1 + index].decode(Int64.self, context: .default))
+            }
+            return (try cells[0].decode(String.self, context: .default), counts)
+        }
     }
 
     /// A group by ID.

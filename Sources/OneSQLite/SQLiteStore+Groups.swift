@@ -148,8 +148,8 @@ extension SQLiteTransaction {
         try run { db in
             var usage: [String: GroupUsage] = [:]
             for row in try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM group_usage WHERE groupId IN (SELECT value FROM json_each(?))"),
-                arguments: [JSONValue(groupIds).jsonText()])
+                db.cachedStatement(sql: "SELECT * FROM group_usage WHERE groupId IN (\(Self.placeholders(groupIds.count)))"),
+                arguments: StatementArguments(groupIds))
             {
                 usage[row["groupId"]] = GroupUsage(row: row)
             }
@@ -157,21 +157,43 @@ extension SQLiteTransaction {
         }
     }
 
-    func addUsage(_ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String]) async throws {
+    /// SQLite has one writer, so the counters read here cannot change before the addition.
+    func addUsage(
+        _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
+    ) async throws -> [String] {
+        if !bounds.isEmpty {
+            let usage = try await usageForUpdate(of: Array(bounds.keys))
+            let full = groupIds.filter { id in
+                bounds[id].map { !((usage[id]?.subtree ?? .zero) + delta).isWithin($0) } ?? false
+            }
+            if !full.isEmpty { return full }
+        }
         let changed = UsageCounts.counted.filter { delta[$0] != 0 }
-        guard !changed.isEmpty else { return }
-        let amounts = changed.map { delta[$0].databaseValue }
-        func assignments(_ scope: String) -> String {
-            changed.map { "\(GroupUsage.column(scope, $0)) = \(GroupUsage.column(scope, $0)) + ?" }.joined(separator: ", ")
+        let targets = groupIds + (groupId.map { groupIds.contains($0) ? [] : [$0] } ?? [])
+        guard !changed.isEmpty, !targets.isEmpty else { return [] }
+        // One statement: `(groupId = ?)` and `(groupId IN (…))` are 0 or 1, so each counter moves
+        // only where it should.
+        let inSubtree = groupIds.isEmpty ? "0" : "(groupId IN (\(Self.placeholders(groupIds.count))))"
+        let assignments = changed.map { resource in
+            let own = GroupUsage.column("own", resource)
+            let below = GroupUsage.column("subtree", resource)
+            return "\(own) = \(own) + (groupId IS ?) * ?, \(below) = \(below) + \(inSubtree) * ?"
         }
-        if let groupId {
-            try execute(
-                "UPDATE group_usage SET \(assignments("own")) WHERE groupId = ?", StatementArguments(amounts + [groupId.databaseValue]))
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        for resource in changed {
+            arguments += [groupId, delta[resource]]
+            arguments += groupIds.map { $0 }
+            arguments.append(delta[resource])
         }
-        if !groupIds.isEmpty {
-            try execute(
-                "UPDATE group_usage SET \(assignments("subtree")) WHERE groupId IN (SELECT value FROM json_each(?))",
-                StatementArguments(amounts + [JSONValue(groupIds).jsonText().databaseValue]))
-        }
+        arguments += targets
+        try execute(
+            "UPDATE group_usage SET \(assignments.joined(separator: ", ")) WHERE groupId IN (\(Self.placeholders(targets.count)))",
+            StatementArguments(arguments))
+        return []
+    }
+
+    /// `?, ?, …`: `count` placeholders, so statements stay cacheable per list length.
+    static func placeholders(_ count: Int) -> String {
+        count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ")
     }
 }

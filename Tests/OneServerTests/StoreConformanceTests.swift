@@ -126,15 +126,21 @@ struct StoreConformanceTests {
             #expect(try await store.write { try await $0.groupChain(of: self.ids.make(.group)) }.value.isEmpty)
             #expect(try await store.usage(of: leaf.id) == GroupUsage())
 
+            let chainIds = [leaf.id, middle.id, root.id]
+            let bounds: [String: UsageBound] = [root.id: [.things: 2], middle.id: [.groups: 0]]
             let seen = try await store.write { transaction in
-                try await transaction.addUsage(.one(.things), own: leaf.id, subtreeOf: [leaf.id, middle.id, root.id])
-                try await transaction.addUsage(.one(.things), own: leaf.id, subtreeOf: [leaf.id, middle.id, root.id])
-                return try await transaction.usageForUpdate(of: [root.id, leaf.id])
+                let first = try await transaction.addUsage(.one(.things), own: leaf.id, subtreeOf: chainIds, within: bounds)
+                let second = try await transaction.addUsage(.one(.things), own: leaf.id, subtreeOf: chainIds, within: bounds)
+                let third = try await transaction.addUsage(.one(.things), own: leaf.id, subtreeOf: chainIds, within: bounds)
+                return (first + second, third, try await transaction.usageForUpdate(of: [root.id, leaf.id]))
             }.value
-            #expect(seen[root.id] == GroupUsage(own: .zero, subtree: UsageCounts(things: 2)))
-            #expect(seen[leaf.id] == GroupUsage(own: UsageCounts(things: 2), subtree: UsageCounts(things: 2)))
+            #expect(seen.0.isEmpty, "within the bound, both are added")
+            #expect(seen.1 == [root.id], "past the bound, nothing is added and the group is named")
+            let after = seen.2
+            #expect(after[root.id] == GroupUsage(own: .zero, subtree: UsageCounts(things: 2)))
+            #expect(after[leaf.id] == GroupUsage(own: UsageCounts(things: 2), subtree: UsageCounts(things: 2)))
             #expect(try await store.usage(of: middle.id) == GroupUsage(own: .zero, subtree: UsageCounts(things: 2)))
-            _ = try await store.write { try await $0.addUsage(-UsageCounts.one(.things), own: leaf.id, subtreeOf: [leaf.id, middle.id]) }
+            _ = try await store.write { try await $0.addUsage(-UsageCounts.one(.things), own: leaf.id, subtreeOf: [leaf.id, middle.id], within: [:]) }
             #expect(try await store.usage(of: leaf.id)?.own.things == 1)
             #expect(try await store.usage(of: root.id)?.subtree.things == 2)
         }
@@ -153,7 +159,7 @@ struct StoreConformanceTests {
                             _ = try await store.write { transaction in
                                 let made = self.thing(in: home.id, name: "t\(index)")
                                 try await transaction.insertThing(made)
-                                try await transaction.addUsage(.one(.things), own: home.id, subtreeOf: [home.id])
+                                _ = try await transaction.addUsage(.one(.things), own: home.id, subtreeOf: [home.id], within: [:])
                                 try await transaction.append(self.event(home.id, "thing_created", target: made.id))
                                 if index % 2 == 1 { throw Refused() }
                             }
@@ -247,6 +253,40 @@ struct StoreConformanceTests {
             #expect(try await store.usage(of: root.id)?.subtree.things == 12)
             #expect(try await store.usage(of: root.id)?.subtree.groups == 2)
             #expect(try await store.usage(of: child.id)?.own.groups == 1)
+        }
+    }
+
+    @Test("moving a group carries its subtree's usage to its new ancestors, within their limits", arguments: TestStore.available)
+    func movesCarryUsage(kind: TestStore) async throws {
+        try await kind.withFreshStore { store, _ in
+            let service = OneService(store: store, ontology: try Ontology.base())
+            let platform = try await service.bootstrap()
+            let owner = try await service.authenticate(secret: platform.apiKey)
+            let top = try await service.scope(for: owner)
+            let from = try await service.createGroup(NewGroup(name: "From"), in: top)
+            let tight = try await service.createGroup(NewGroup(name: "Tight", settings: GroupSettings(limits: [.things: 1])), in: top)
+            let roomy = try await service.createGroup(NewGroup(name: "Roomy", settings: GroupSettings(limits: [.things: 2, .groups: 2])), in: top)
+            let moving = try await service.createGroup(NewGroup(name: "Moving", parentGroupId: from.id), in: top)
+            let below = try await service.createGroup(NewGroup(name: "Below", parentGroupId: moving.id), in: top)
+            _ = try await service.createThing(NewThing(type: "course", name: "a"), in: try await service.scope(for: owner, groupId: moving.id))
+            _ = try await service.createThing(NewThing(type: "course", name: "b"), in: try await service.scope(for: owner, groupId: below.id))
+            #expect(try await store.usage(of: from.id)?.subtree == UsageCounts(groups: 2, things: 2))
+
+            let refused = await #expect(throws: OneError.self) {
+                _ = try await service.updateGroup(id: moving.id, GroupPatch(parentGroupId: tight.id), as: owner)
+            }
+            #expect(refused?.code == .quotaExceeded)
+            #expect(try await store.group(id: moving.id)?.parentGroupId == from.id, "a refused move changes nothing")
+
+            _ = try await service.updateGroup(id: moving.id, GroupPatch(parentGroupId: roomy.id), as: owner)
+            #expect(try await store.usage(of: from.id) == GroupUsage())
+            #expect(try await store.usage(of: roomy.id) == GroupUsage(
+                own: UsageCounts(groups: 1), subtree: UsageCounts(groups: 2, things: 2)))
+            #expect(try await store.usage(of: moving.id)?.subtree == UsageCounts(groups: 1, things: 2), "the moved subtree's own counters stay")
+            let full = await #expect(throws: OneError.self) {
+                _ = try await service.createThing(NewThing(type: "course", name: "c"), in: try await service.scope(for: owner, groupId: below.id))
+            }
+            #expect(full?.code == .quotaExceeded, "the new ancestor's limit now bounds the moved subtree")
         }
     }
 

@@ -86,6 +86,16 @@ extension UsageCounts: JSONRepresentable {
     }
 }
 
+/// The most a group's subtree may count, per resource; resources absent are not bounded.
+public typealias UsageBound = [QuotaResource: Int]
+
+extension UsageCounts {
+    /// Whether these counts stay within `bound`.
+    public func isWithin(_ bound: UsageBound) -> Bool {
+        bound.allSatisfy { resource, limit in self[resource] <= limit }
+    }
+}
+
 /// A group's usage beside its limits, as `GET /api/groups/:id/usage` shows it.
 public struct GroupUsageReport: Sendable, Equatable {
     public var groupId: String

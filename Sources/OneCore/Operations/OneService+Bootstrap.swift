@@ -36,7 +36,7 @@ extension OneService {
             try await transaction.insertGroup(group)
             let identity = try await transaction.identity(email: email, newIdentityId: identityId, createdAt: now)
             try await transaction.insertMembership(person, identityId: identity, membershipId: membershipId)
-            try await transaction.addUsage(.one(.people), own: group.id, subtreeOf: [group.id])
+            _ = try await transaction.addUsage(.one(.people), own: group.id, subtreeOf: [group.id], within: [:])
             try await transaction.insertAPIKey(key, hash: hash)
             for event in events { try await transaction.append(event) }
         }

@@ -191,13 +191,12 @@ extension OneService {
         let oldAncestors = Array(chain.dropFirst())
         let leaving = oldAncestors.filter { old in !newChain.contains { $0.id == old.id } }
         let joining = newChain.filter { new in !oldAncestors.contains { $0.id == new.id } }
-        try await TenantTree.requireRoom(for: moved, in: joining, transaction)
-        try await transaction.addUsage(-moved, own: nil, subtreeOf: leaving.map(\.id))
-        try await transaction.addUsage(moved, own: nil, subtreeOf: joining.map(\.id))
+        try await TenantTree.add(moved, own: nil, subtreeOf: joining.map(\.id), boundedBy: joining, transaction)
+        _ = try await transaction.addUsage(-moved, own: nil, subtreeOf: leaving.map(\.id), within: [:])
         if let oldParent = group.parentGroupId {
-            try await transaction.addUsage(-UsageCounts.one(.groups), own: oldParent, subtreeOf: [])
+            _ = try await transaction.addUsage(-UsageCounts.one(.groups), own: oldParent, subtreeOf: [], within: [:])
         }
-        try await transaction.addUsage(.one(.groups), own: parent.id, subtreeOf: [])
+        _ = try await transaction.addUsage(.one(.groups), own: parent.id, subtreeOf: [], within: [:])
     }
 
     /// Archives a group: it stays readable but refuses writes until set active again.

@@ -38,33 +38,34 @@ enum TenantTree {
         }
     }
 
-    /// Counts `added` into `chain.first` (own) and every group of `chain` (subtree), after
-    /// checking each group of `chain` with a limit on a resource in `added` has room for it.
+    /// Counts `added` into `chain.first` (own) and every group of `chain` (subtree), provided
+    /// each group of `chain` whose limits cap a resource in `added` has room for it.
     static func admit(_ added: UsageCounts, into chain: [Group], _ transaction: any StoreTransaction) async throws {
-        try await requireRoom(for: added, in: chain, transaction)
-        try await transaction.addUsage(added, own: chain.first?.id, subtreeOf: chain.map(\.id))
+        try await add(added, own: chain.first?.id, subtreeOf: chain.map(\.id), boundedBy: chain, transaction)
     }
 
     /// Takes `removed` out of the counters `admit` added it to.
     static func release(_ removed: UsageCounts, from chain: [Group], _ transaction: any StoreTransaction) async throws {
-        try await transaction.addUsage(-removed, own: chain.first?.id, subtreeOf: chain.map(\.id))
+        _ = try await transaction.addUsage(-removed, own: chain.first?.id, subtreeOf: chain.map(\.id), within: [:])
     }
 
-    /// Checks each group of `groups` whose limits cap a resource in `added` still has room.
-    static func requireRoom(for added: UsageCounts, in groups: [Group], _ transaction: any StoreTransaction) async throws {
+    /// Adds `added` to the counters, bounded by the limits of `limiting` on the resources it
+    /// adds to; `QUOTA_EXCEEDED` naming the first group without room.
+    static func add(
+        _ added: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], boundedBy limiting: [Group],
+        _ transaction: any StoreTransaction
+    ) async throws {
         let resources = UsageCounts.counted.filter { added[$0] > 0 }
-        let limited = groups.filter { group in resources.contains { group.settings.limits?[$0] != nil } }
-        guard !limited.isEmpty else { return }
-        let usage = try await transaction.usageForUpdate(of: limited.map(\.id))
-        for group in limited {
-            for resource in resources {
-                guard let limit = group.settings.limits?[resource] else { continue }
-                let used = usage[group.id]?.subtree[resource] ?? 0
-                guard used + added[resource] <= limit else {
-                    let whose = group.id == groups.first?.id ? "this group" : "a group above this one"
-                    throw OneError(.quotaExceeded, "\(whose) has reached its limit of \(limit) \(resource.rawValue)")
-                }
-            }
+        var bounds: [String: UsageBound] = [:]
+        for group in limiting {
+            let bound = (group.settings.limits ?? [:]).filter { resources.contains($0.key) }
+            if !bound.isEmpty { bounds[group.id] = bound }
         }
+        let full = try await transaction.addUsage(added, own: groupId, subtreeOf: groupIds, within: bounds)
+        guard let id = full.first, let bound = bounds[id], let (resource, limit) = bound.min(by: { $0.key.rawValue < $1.key.rawValue }) else {
+            return
+        }
+        let whose = id == groupId || id == groupIds.first ? "this group" : "a group above this one"
+        throw OneError(.quotaExceeded, "\(whose) has reached its limit of \(limit) \(resource.rawValue)")
     }
 }

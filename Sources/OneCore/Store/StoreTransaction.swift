@@ -26,9 +26,16 @@ public protocol StoreTransaction: AnyObject {
     /// transaction added; groups without counters are left out.
     func usageForUpdate(of groupIds: [String]) async throws -> [String: GroupUsage]
     /// Adds `delta` to the own counters of `groupId` and to the subtree counters of each of
-    /// `subtreeOf`. Adapters may defer the addition to the end of the transaction, except for
-    /// counters read by ``usageForUpdate(of:)``, which see it at once.
-    func addUsage(_ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String]) async throws
+    /// `subtreeOf`, provided that afterwards no group of `bounds` counts more in its subtree than
+    /// its bound for a resource. Returns the IDs of the groups whose bound it would pass, in the
+    /// order of `subtreeOf`, and adds nothing then.
+    ///
+    /// The bound holds at commit whatever other transactions do meanwhile. Adapters may defer
+    /// the addition to the end of the transaction and check bounds optimistically then, as long
+    /// as a write they cannot admit for sure is run again under locks.
+    func addUsage(
+        _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
+    ) async throws -> [String]
 
     // MARK: People
 
