@@ -79,8 +79,10 @@ extension PostgresStore {
 }
 
 extension PostgresTransaction {
-    func groupChain(of id: String) async throws -> [Group] {
-        try await execute(Prepared.GroupChain(id: id))
+    func groupChain(of id: String) async throws -> [GroupNode] {
+        let chain = try await execute(Prepared.GroupChain(id: id))
+        for node in chain { knownUsage[node.id] = node.subtreeUsage }
+        return chain
     }
 
     func groupForUpdate(id: String) async throws -> Group? {

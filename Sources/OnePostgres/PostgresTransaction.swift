@@ -26,6 +26,9 @@ final class PostgresTransaction: StoreTransaction, @unchecked Sendable {
     /// Whether this write refused a bounded addition without holding locks, so the refusal
     /// must be confirmed under locks.
     private(set) var refusedOptimistically = false
+    /// Subtree usage as committed when group chains were read, so an optimistic bounded
+    /// addition needs no second read.
+    var knownUsage: [String: UsageCounts] = [:]
 
     init(connection: PostgresConnection, logger: Logger, locking: Bool, staged: PostgresWriteBatcher.Tail) {
         self.connection = connection
@@ -82,9 +85,14 @@ final class PostgresTransaction: StoreTransaction, @unchecked Sendable {
         _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
     ) async throws -> [String] {
         if !bounds.isEmpty {
-            let usage = try await usage(of: Array(bounds.keys), locking: locking)
+            var usage: [String: UsageCounts] = [:]
+            if !locking, bounds.keys.allSatisfy({ knownUsage[$0] != nil }) {
+                for id in bounds.keys { usage[id] = knownUsage[id]! + (staged.usage[id]?.subtree ?? .zero) }
+            } else {
+                for (id, read) in try await self.usage(of: Array(bounds.keys), locking: locking) { usage[id] = read.subtree }
+            }
             let full = groupIds.filter { id in
-                bounds[id].map { !((usage[id]?.subtree ?? .zero) + delta).isWithin($0) } ?? false
+                bounds[id].map { !((usage[id] ?? .zero) + delta).isWithin($0) } ?? false
             }
             if !full.isEmpty {
                 refusedOptimistically = !locking

@@ -32,7 +32,8 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Thing { try Thing(row: row) }
     }
 
-    /// A group and its ancestors, the group first: every write reads it to admit itself.
+    /// A group and its ancestors, the group first, with their subtree usage: every write reads
+    /// it to admit itself.
     struct GroupChain: PostgresPreparedStatement {
         static let sql = """
             WITH RECURSIVE chain(id, depth) AS (
@@ -41,13 +42,25 @@ enum Prepared {
                 SELECT g.parent_group_id, chain.depth + 1 FROM groups g JOIN chain ON g.id = chain.id
                 WHERE g.parent_group_id IS NOT NULL AND chain.depth < 1000
             )
-            SELECT g.id, g.slug, g.name, g.type, g.parent_group_id, g.description, g.metadata::text AS metadata,
-                   g.settings::text AS settings, g.status, g.created_at, g.updated_at
-            FROM chain JOIN groups g ON g.id = chain.id ORDER BY chain.depth
+            SELECT g.id, g.status, g.settings->'limits' AS limits, u.subtree_groups, u.subtree_things,
+                   u.subtree_connections, u.subtree_knowledge, u.subtree_people
+            FROM chain JOIN groups g ON g.id = chain.id JOIN group_usage u ON u.group_id = g.id ORDER BY chain.depth
             """
         let id: String
         func makeBindings() throws -> PostgresBindings { binds(id) }
-        func decodeRow(_ row: PostgresRow) throws -> Group { try Group(row: row) }
+        func decodeRow(_ row: PostgresRow) throws -> GroupNode {
+            let cells = row.makeRandomAccess()
+            var usage = UsageCounts.zero
+            for (index, resource) in UsageCounts.counted.enumerated() {
+                usage[resource] = Int(try cells[3 + index].decode(Int64.self, context: .default))
+            }
+            let limits = try cells[2].decode(String?.self, context: .default)
+            return GroupNode(
+                id: try cells[0].decode(String.self, context: .default),
+                status: Group.Status(rawValue: try cells[1].decode(String.self, context: .default)) ?? .active,
+                limits: try limits.map { try GroupSettings(json: ["limits": JSONValue(storedText: $0)]).limits ?? [:] } ?? [:],
+                subtreeUsage: usage)
+        }
     }
 
     /// A batch's usage changes, added in one statement, locking the rows in ID order so that

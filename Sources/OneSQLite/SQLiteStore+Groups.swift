@@ -89,9 +89,23 @@ extension GroupUsage {
     }
 }
 
+extension GroupNode {
+    /// From a row of `id, status, settings` and the five subtree counters.
+    init(row: Row) throws {
+        let settings: String = row[2]
+        var usage = UsageCounts.zero
+        for (index, resource) in UsageCounts.counted.enumerated() { usage[resource] = row[3 + index] }
+        self.init(
+            id: row[0], status: Group.Status(rawValue: row[1]) ?? .active,
+            // Most groups have no limits: skip parsing their settings.
+            limits: settings.contains("\"limits\"") ? try GroupSettings(json: JSONValue(storedText: settings)).limits ?? [:] : [:],
+            subtreeUsage: usage)
+    }
+}
+
 extension SQLiteTransaction {
-    func groupChain(of id: String) async throws -> [Group] {
-        try run { db in
+    func groupChain(of id: String) async throws -> [GroupNode] {
+        let chain = try run { db in
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -101,10 +115,15 @@ extension SQLiteTransaction {
                             SELECT g.parentGroupId, chain.depth + 1 FROM groups g JOIN chain ON g.id = chain.id
                             WHERE g.parentGroupId IS NOT NULL AND chain.depth < 1000
                         )
-                        SELECT groups.* FROM chain JOIN groups ON groups.id = chain.id ORDER BY chain.depth
+                        SELECT g.id, g.status, g.settings, u.subtreeGroups, u.subtreeThings, u.subtreeConnections,
+                               u.subtreeKnowledge, u.subtreePeople
+                        FROM chain JOIN groups g ON g.id = chain.id JOIN group_usage u ON u.groupId = g.id
+                        ORDER BY chain.depth
                         """), arguments: [id]
-            ).map(Group.init(row:))
+            ).map(GroupNode.init(row:))
         }
+        for node in chain { knownUsage[node.id] = node.subtreeUsage }
+        return chain
     }
 
     func groupForUpdate(id: String) async throws -> Group? {
@@ -162,12 +181,16 @@ extension SQLiteTransaction {
         _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
     ) async throws -> [String] {
         if !bounds.isEmpty {
-            let usage = try await usageForUpdate(of: Array(bounds.keys))
+            var usage = knownUsage
+            if bounds.keys.contains(where: { usage[$0] == nil }) {
+                for (id, read) in try await usageForUpdate(of: Array(bounds.keys)) { usage[id] = read.subtree }
+            }
             let full = groupIds.filter { id in
-                bounds[id].map { !((usage[id]?.subtree ?? .zero) + delta).isWithin($0) } ?? false
+                bounds[id].map { !((usage[id] ?? .zero) + delta).isWithin($0) } ?? false
             }
             if !full.isEmpty { return full }
         }
+        defer { for id in groupIds where knownUsage[id] != nil { knownUsage[id] = knownUsage[id]! + delta } }
         let changed = UsageCounts.counted.filter { delta[$0] != 0 }
         let targets = groupIds + (groupId.map { groupIds.contains($0) ? [] : [$0] } ?? [])
         guard !changed.isEmpty, !targets.isEmpty else { return [] }

@@ -14,6 +14,9 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
     private let clock: OneCore.Clock
     /// The events appended so far, with their sequences.
     private(set) var events: [Event] = []
+    /// Subtree usage read with group chains, kept current with this write's additions, so a
+    /// bounded addition needs no second read.
+    var knownUsage: [String: UsageCounts] = [:]
 
     init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock) {
         self.writer = writer

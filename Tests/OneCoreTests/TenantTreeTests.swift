@@ -2,8 +2,8 @@ import Testing
 
 @testable import OneCore
 
-private func group(_ id: String, status: Group.Status = .active) -> Group {
-    Group(id: id, slug: "s", name: "G", type: "organization", status: status, createdAt: 0, updatedAt: 0)
+private func group(_ id: String, status: Group.Status = .active) -> GroupNode {
+    GroupNode(id: id, status: status)
 }
 
 @Suite("Tenant tree rules")
@@ -14,14 +14,14 @@ struct TenantTreeTests {
 
     @Test("a chain with every group active accepts writes")
     func activeChain() throws {
-        try TenantTree.requireActive([group(leaf), group(middle), group(root)], group: group(leaf))
+        try TenantTree.requireActive([group(leaf), group(middle), group(root)])
     }
 
     @Test("an archived group, or any group above it, refuses writes with GROUP_ARCHIVED", arguments: [0, 1, 2])
     func archivedAnywhere(position: Int) throws {
         var chain = [group(leaf), group(middle), group(root)]
         chain[position].status = .archived
-        let error = try #require(throws: OneError.self) { try TenantTree.requireActive(chain, group: chain[0]) }
+        let error = try #require(throws: OneError.self) { try TenantTree.requireActive(chain) }
         #expect(error.code == .groupArchived)
         #expect(error.message.contains(position == 0 ? "is archived" : "inside an archived group"))
     }

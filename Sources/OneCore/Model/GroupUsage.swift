@@ -86,6 +86,23 @@ extension UsageCounts: JSONRepresentable {
     }
 }
 
+/// A group as the tenant tree's rules see it: whether it accepts writes, what its limits are
+/// and how much its subtree counts. What every write reads for its group and each one above.
+public struct GroupNode: Sendable, Equatable {
+    public var id: String
+    public var status: Group.Status
+    public var limits: [QuotaResource: Int]
+    /// The subtree's usage as of the read, without what the reading transaction added since.
+    public var subtreeUsage: UsageCounts
+
+    public init(id: String, status: Group.Status, limits: [QuotaResource: Int] = [:], subtreeUsage: UsageCounts = .zero) {
+        self.id = id
+        self.status = status
+        self.limits = limits
+        self.subtreeUsage = subtreeUsage
+    }
+}
+
 /// The most a group's subtree may count, per resource; resources absent are not bounded.
 public typealias UsageBound = [QuotaResource: Int]
 

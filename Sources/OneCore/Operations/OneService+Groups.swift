@@ -173,18 +173,18 @@ extension OneService {
     /// must exist, accept writes, not sit below the group, and every group above it with a
     /// limit must have room for the subtree, whose usage moves from the old ancestors to the new.
     private static func move(
-        _ group: Group, below parentId: String, from chain: [Group], _ transaction: any StoreTransaction
+        _ group: Group, below parentId: String, from chain: [GroupNode], _ transaction: any StoreTransaction
     ) async throws {
         // Moves are serialised, so two concurrent moves cannot each pass the cycle check.
         try await transaction.lockGroupTree()
         let newChain = try await transaction.groupChain(of: parentId)
-        guard let parent = newChain.first else {
+        guard let parent = newChain.first?.id else {
             throw OneError(.notFound, "parentGroupId does not name a group", field: "parentGroupId")
         }
         if newChain.contains(where: { $0.id == group.id }) {
             throw OneError.validation("parentGroupId", "parentGroupId would make a cycle: a group cannot sit below itself")
         }
-        try TenantTree.requireActive(newChain, group: parent)
+        try TenantTree.requireActive(newChain)
         let subtree = try await transaction.usageForUpdate(of: [group.id])[group.id]?.subtree ?? .zero
         var moved = subtree
         moved.groups += 1
@@ -196,7 +196,7 @@ extension OneService {
         if let oldParent = group.parentGroupId {
             _ = try await transaction.addUsage(-UsageCounts.one(.groups), own: oldParent, subtreeOf: [], within: [:])
         }
-        _ = try await transaction.addUsage(.one(.groups), own: parent.id, subtreeOf: [], within: [:])
+        _ = try await transaction.addUsage(.one(.groups), own: parent, subtreeOf: [], within: [:])
     }
 
     /// Archives a group: it stays readable but refuses writes until set active again.

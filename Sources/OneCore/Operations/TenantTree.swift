@@ -10,10 +10,10 @@ enum TenantTree {
     /// subtree only read. 404 when the group does not exist.
     static func writableChain(
         _ groupId: String, for principal: Principal?, _ transaction: any StoreTransaction
-    ) async throws -> [Group] {
+    ) async throws -> [GroupNode] {
         let chain = try await transaction.groupChain(of: groupId)
-        guard let group = chain.first else { throw OneError.notFound("group") }
-        try requireActive(chain, group: group)
+        guard !chain.isEmpty else { throw OneError.notFound("group") }
+        try requireActive(chain)
         if let principal, !chain.contains(where: { $0.id == principal.groupId }) {
             try await requireHomeActive(principal, transaction)
         }
@@ -28,8 +28,9 @@ enum TenantTree {
         }
     }
 
-    /// Throws `GROUP_ARCHIVED` when any group of `chain` is archived.
-    static func requireActive(_ chain: [Group], group: Group) throws(OneError) {
+    /// Throws `GROUP_ARCHIVED` when any group of `chain` (a group, then those above it) is archived.
+    static func requireActive(_ chain: [GroupNode]) throws(OneError) {
+        guard let group = chain.first else { return }
         if group.status == .archived {
             throw OneError(.groupArchived, "group \(group.id) is archived and accepts no writes")
         }
@@ -40,25 +41,25 @@ enum TenantTree {
 
     /// Counts `added` into `chain.first` (own) and every group of `chain` (subtree), provided
     /// each group of `chain` whose limits cap a resource in `added` has room for it.
-    static func admit(_ added: UsageCounts, into chain: [Group], _ transaction: any StoreTransaction) async throws {
+    static func admit(_ added: UsageCounts, into chain: [GroupNode], _ transaction: any StoreTransaction) async throws {
         try await add(added, own: chain.first?.id, subtreeOf: chain.map(\.id), boundedBy: chain, transaction)
     }
 
     /// Takes `removed` out of the counters `admit` added it to.
-    static func release(_ removed: UsageCounts, from chain: [Group], _ transaction: any StoreTransaction) async throws {
+    static func release(_ removed: UsageCounts, from chain: [GroupNode], _ transaction: any StoreTransaction) async throws {
         _ = try await transaction.addUsage(-removed, own: chain.first?.id, subtreeOf: chain.map(\.id), within: [:])
     }
 
     /// Adds `added` to the counters, bounded by the limits of `limiting` on the resources it
     /// adds to; `QUOTA_EXCEEDED` naming the first group without room.
     static func add(
-        _ added: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], boundedBy limiting: [Group],
+        _ added: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], boundedBy limiting: [GroupNode],
         _ transaction: any StoreTransaction
     ) async throws {
         let resources = UsageCounts.counted.filter { added[$0] > 0 }
         var bounds: [String: UsageBound] = [:]
         for group in limiting {
-            let bound = (group.settings.limits ?? [:]).filter { resources.contains($0.key) }
+            let bound = group.limits.filter { resources.contains($0.key) }
             if !bound.isEmpty { bounds[group.id] = bound }
         }
         let full = try await transaction.addUsage(added, own: groupId, subtreeOf: groupIds, within: bounds)

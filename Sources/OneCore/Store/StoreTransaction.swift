@@ -9,7 +9,7 @@ public protocol StoreTransaction: AnyObject {
 
     /// The group and its ancestors, the group first and then each parent in turn; empty when
     /// there is no such group.
-    func groupChain(of id: String) async throws -> [Group]
+    func groupChain(of id: String) async throws -> [GroupNode]
     func groupForUpdate(id: String) async throws -> Group?
     /// Whether the store holds no group yet; callers asking at once are served one at a time,
     /// so two bootstraps cannot both find it empty.
