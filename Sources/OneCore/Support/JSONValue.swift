@@ -83,6 +83,21 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// The value at a coding path: object members by key, array items by index.
+    func value(at path: [any CodingKey]) -> JSONValue? {
+        var value = self
+        for key in path {
+            switch value {
+            case .object(let members): guard let member = members[key.stringValue] else { return nil }; value = member
+            case .array(let items):
+                guard let index = key.intValue, items.indices.contains(index) else { return nil }
+                value = items[index]
+            default: return nil
+            }
+        }
+        return value
+    }
+
     /// RFC 7396 JSON merge patch: objects merge key by key, `null` removes a key, anything else replaces.
     public func merging(_ patch: JSONValue) -> JSONValue {
         guard case .object(let changes) = patch else { return patch }
@@ -98,8 +113,19 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
+extension CodingUserInfoKey {
+    /// A document already parsed as a ``JSONValue``: a decoder given it under this key decodes
+    /// JSON values by looking them up there, rather than by trying each JSON type in turn
+    /// (each failed try throws, which costs more than the lookup).
+    public static let parsedJSON = CodingUserInfoKey(rawValue: "one.parsedJSON")!
+}
+
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
+        if let document = decoder.userInfo[.parsedJSON] as? JSONValue, let value = document.value(at: decoder.codingPath) {
+            self = value
+            return
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null

@@ -24,7 +24,9 @@ extension Request {
             throw OneError.validation(unknown, "unknown field '\(unknown)'; allowed fields: \(allowed)")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.userInfo[.parsedJSON] = value
+            return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw Self.describe(error)
         }
