@@ -81,8 +81,8 @@ extension PostgresStore {
 extension PostgresTransaction {
     func groupChain(of id: String) async throws -> [GroupNode] {
         let chain = try await execute(Prepared.GroupChain(id: id))
-        for node in chain { knownUsage[node.id] = node.subtreeUsage }
-        return chain
+        for (node, usage) in chain { knownUsage[node.id] = usage }
+        return chain.map(\.0)
     }
 
     func groupForUpdate(id: String) async throws -> Group? {

@@ -48,18 +48,19 @@ enum Prepared {
             """
         let id: String
         func makeBindings() throws -> PostgresBindings { binds(id) }
-        func decodeRow(_ row: PostgresRow) throws -> GroupNode {
+        /// The node, and its subtree usage as committed.
+        func decodeRow(_ row: PostgresRow) throws -> (GroupNode, UsageCounts) {
             let cells = row.makeRandomAccess()
             var usage = UsageCounts.zero
             for (index, resource) in UsageCounts.counted.enumerated() {
                 usage[resource] = Int(try cells[3 + index].decode(Int64.self, context: .default))
             }
             let limits = try cells[2].decode(String?.self, context: .default)
-            return GroupNode(
+            let node = GroupNode(
                 id: try cells[0].decode(String.self, context: .default),
                 status: Group.Status(rawValue: try cells[1].decode(String.self, context: .default)) ?? .active,
-                limits: try limits.map { try GroupSettings(json: ["limits": JSONValue(storedText: $0)]).limits ?? [:] } ?? [:],
-                subtreeUsage: usage)
+                limits: try limits.map { try GroupSettings(json: ["limits": JSONValue(storedText: $0)]).limits ?? [:] } ?? [:])
+            return (node, usage)
         }
     }
 

@@ -90,39 +90,32 @@ extension GroupUsage {
 }
 
 extension GroupNode {
-    /// From a row of `id, status, settings` and the five subtree counters.
+    /// From a row of `id, status, settings`.
     init(row: Row) throws {
         let settings: String = row[2]
-        var usage = UsageCounts.zero
-        for (index, resource) in UsageCounts.counted.enumerated() { usage[resource] = row[3 + index] }
         self.init(
             id: row[0], status: Group.Status(rawValue: row[1]) ?? .active,
-            // Most groups have no limits: skip parsing their settings.
-            limits: settings.contains("\"limits\"") ? try GroupSettings(json: JSONValue(storedText: settings)).limits ?? [:] : [:],
-            subtreeUsage: usage)
+            limits: try GroupSettings(json: JSONValue(storedText: settings)).limits ?? [:])
     }
 }
 
 extension SQLiteTransaction {
+    /// Walks up the parent links, one keyed read per level the writer does not know yet.
     func groupChain(of id: String) async throws -> [GroupNode] {
-        let chain = try run { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        WITH RECURSIVE chain(id, depth) AS (
-                            SELECT ?, 0
-                            UNION ALL
-                            SELECT g.parentGroupId, chain.depth + 1 FROM groups g JOIN chain ON g.id = chain.id
-                            WHERE g.parentGroupId IS NOT NULL AND chain.depth < 1000
-                        )
-                        SELECT g.id, g.status, g.settings, u.subtreeGroups, u.subtreeThings, u.subtreeConnections,
-                               u.subtreeKnowledge, u.subtreePeople
-                        FROM chain JOIN groups g ON g.id = chain.id JOIN group_usage u ON u.groupId = g.id
-                        ORDER BY chain.depth
-                        """), arguments: [id]
-            ).map(GroupNode.init(row:))
+        var chain: [GroupNode] = []
+        var next: String? = id
+        while let current = next, chain.count < 1000 {
+            if tree[current] == nil {
+                let read = try fetchOne(
+                    "SELECT id, status, settings, parentGroupId FROM groups WHERE id = ?", [current]
+                ) { row in GroupTreeCache.Entry(node: try GroupNode(row: row), parentId: row[3]) }
+                guard let read else { break }
+                tree[current] = read
+            }
+            guard let entry = tree[current] else { break }
+            chain.append(entry.node)
+            next = entry.parentId
         }
-        for node in chain { knownUsage[node.id] = node.subtreeUsage }
         return chain
     }
 
@@ -138,6 +131,7 @@ extension SQLiteTransaction {
     func lockGroupTree() async throws {}
 
     func insertGroup(_ group: Group) async throws {
+        tree.treeChanged()
         try execute(
             """
             INSERT INTO groups (id, slug, name, type, parentGroupId, description, metadata, settings, status, createdAt, updatedAt)
@@ -152,6 +146,7 @@ extension SQLiteTransaction {
     }
 
     func updateGroup(_ group: Group) async throws {
+        tree.treeChanged()
         try execute(
             """
             UPDATE groups SET slug = ?, name = ?, type = ?, parentGroupId = ?, description = ?, metadata = ?,
@@ -181,37 +176,28 @@ extension SQLiteTransaction {
         _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
     ) async throws -> [String] {
         if !bounds.isEmpty {
-            var usage = knownUsage
-            if bounds.keys.contains(where: { usage[$0] == nil }) {
-                for (id, read) in try await usageForUpdate(of: Array(bounds.keys)) { usage[id] = read.subtree }
-            }
+            let usage = try await usageForUpdate(of: Array(bounds.keys))
             let full = groupIds.filter { id in
-                bounds[id].map { !((usage[id] ?? .zero) + delta).isWithin($0) } ?? false
+                bounds[id].map { !((usage[id]?.subtree ?? .zero) + delta).isWithin($0) } ?? false
             }
             if !full.isEmpty { return full }
         }
-        defer { for id in groupIds where knownUsage[id] != nil { knownUsage[id] = knownUsage[id]! + delta } }
         let changed = UsageCounts.counted.filter { delta[$0] != 0 }
+        guard !changed.isEmpty else { return [] }
         let targets = groupIds + (groupId.map { groupIds.contains($0) ? [] : [$0] } ?? [])
-        guard !changed.isEmpty, !targets.isEmpty else { return [] }
-        // One statement: `(groupId = ?)` and `(groupId IN (…))` are 0 or 1, so each counter moves
-        // only where it should.
-        let inSubtree = groupIds.isEmpty ? "0" : "(groupId IN (\(Self.placeholders(groupIds.count))))"
-        let assignments = changed.map { resource in
-            let own = GroupUsage.column("own", resource)
-            let below = GroupUsage.column("subtree", resource)
-            return "\(own) = \(own) + (groupId IS ?) * ?, \(below) = \(below) + \(inSubtree) * ?"
+        // A keyed update per group: cheaper than one statement over an IN list, which SQLite
+        // turns into a temporary index each time.
+        try run { db in
+            for target in targets {
+                var columns: [String] = []
+                if target == groupId { columns += changed.map { GroupUsage.column("own", $0) } }
+                if groupIds.contains(target) { columns += changed.map { GroupUsage.column("subtree", $0) } }
+                let sql = "UPDATE group_usage SET " + columns.map { "\($0) = \($0) + ?" }.joined(separator: ", ") + " WHERE groupId = ?"
+                var arguments = StatementArguments(columns.count == changed.count ? changed.map { delta[$0] } : (changed + changed).map { delta[$0] })
+                _ = arguments.append(contentsOf: [target])
+                try db.cachedStatement(sql: sql).execute(arguments: arguments)
+            }
         }
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        for resource in changed {
-            arguments += [groupId, delta[resource]]
-            arguments += groupIds.map { $0 }
-            arguments.append(delta[resource])
-        }
-        arguments += targets
-        try execute(
-            "UPDATE group_usage SET \(assignments.joined(separator: ", ")) WHERE groupId IN (\(Self.placeholders(targets.count)))",
-            StatementArguments(arguments))
         return []
     }
 

@@ -14,14 +14,14 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
     private let clock: OneCore.Clock
     /// The events appended so far, with their sequences.
     private(set) var events: [Event] = []
-    /// Subtree usage read with group chains, kept current with this write's additions, so a
-    /// bounded addition needs no second read.
-    var knownUsage: [String: UsageCounts] = [:]
+    /// The group tree as the writer knows it.
+    let tree: GroupTreeCache
 
-    init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock) {
+    init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock, tree: GroupTreeCache) {
         self.writer = writer
         self.ids = ids
         self.clock = clock
+        self.tree = tree
     }
 
     /// Runs `work` on the writer connection, naming broken uniqueness rules.

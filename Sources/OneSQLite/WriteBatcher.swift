@@ -30,6 +30,8 @@ final class WriteBatcher: Sendable {
     private let ids: IDGenerator
     private let clock: OneCore.Clock
     private let state = Mutex(State())
+    /// Used by the draining task alone.
+    private let tree = GroupTreeCache()
     /// The most writes one transaction takes, so one batch cannot hold the writer for long.
     private let maxBatch = 512
 
@@ -75,10 +77,12 @@ final class WriteBatcher: Sendable {
             if jobs.isEmpty { return }
             do {
                 let reports = try await run(jobs)
+                tree.batchEnded()
                 for report in reports { report() }
             } catch {
                 // The transaction did not commit, so no job's work survived.
                 try? onWriter { db in if db.isInsideTransaction { try db.rollback() } }
+                tree.batchEnded()
                 for job in jobs { job.fail(error) }
             }
         }
@@ -91,7 +95,7 @@ final class WriteBatcher: Sendable {
         var reports: [Completion] = []
         for job in jobs {
             try onWriter { db in try db.execute(sql: "SAVEPOINT job") }
-            let (succeeded, report) = await job.run(SQLiteTransaction(writer: writer, ids: ids, clock: clock))
+            let (succeeded, report) = await job.run(SQLiteTransaction(writer: writer, ids: ids, clock: clock, tree: tree))
             try onWriter { db in
                 // Some errors (I/O, disk full) make SQLite roll back the whole transaction;
                 // later savepoints would then commit on their own. Fail the batch instead.

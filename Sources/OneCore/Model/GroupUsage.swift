@@ -86,20 +86,17 @@ extension UsageCounts: JSONRepresentable {
     }
 }
 
-/// A group as the tenant tree's rules see it: whether it accepts writes, what its limits are
-/// and how much its subtree counts. What every write reads for its group and each one above.
+/// A group as the tenant tree's rules see it: whether it accepts writes and what its limits
+/// are. What every write reads for its group and each one above.
 public struct GroupNode: Sendable, Equatable {
     public var id: String
     public var status: Group.Status
     public var limits: [QuotaResource: Int]
-    /// The subtree's usage as of the read, without what the reading transaction added since.
-    public var subtreeUsage: UsageCounts
 
-    public init(id: String, status: Group.Status, limits: [QuotaResource: Int] = [:], subtreeUsage: UsageCounts = .zero) {
+    public init(id: String, status: Group.Status, limits: [QuotaResource: Int] = [:]) {
         self.id = id
         self.status = status
         self.limits = limits
-        self.subtreeUsage = subtreeUsage
     }
 }
 
