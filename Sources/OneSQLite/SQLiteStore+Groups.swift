@@ -79,6 +79,7 @@ extension GroupUsage {
         scope + resource.rawValue.prefix(1).uppercased() + resource.rawValue.dropFirst()
     }
 
+    /// The counters of a `group_usage` row.
     init(row: Row) {
         var usage = GroupUsage()
         for resource in UsageCounts.counted {
@@ -158,6 +159,8 @@ extension SQLiteTransaction {
             ])
     }
 
+    /// SQLite has one writer, so no lock is needed: the counters as stored, with what this
+    /// batch staged added.
     func usageForUpdate(of groupIds: [String]) async throws -> [String: GroupUsage] {
         try run { db in
             var usage: [String: GroupUsage] = [:]
@@ -165,13 +168,16 @@ extension SQLiteTransaction {
                 db.cachedStatement(sql: "SELECT * FROM group_usage WHERE groupId IN (\(Self.placeholders(groupIds.count)))"),
                 arguments: StatementArguments(groupIds))
             {
-                usage[row["groupId"]] = GroupUsage(row: row)
+                let groupId: String = row["groupId"]
+                let (stored, staged) = (GroupUsage(row: row), stagedUsage[groupId] ?? GroupUsage())
+                usage[groupId] = GroupUsage(own: stored.own + staged.own, subtree: stored.subtree + staged.subtree)
             }
             return usage
         }
     }
 
-    /// SQLite has one writer, so the counters read here cannot change before the addition.
+    /// Checks bounds against the counters as they will stand, then stages the change for the
+    /// end of the batch (see ``WriteBatcher``).
     func addUsage(
         _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
     ) async throws -> [String] {
@@ -182,23 +188,29 @@ extension SQLiteTransaction {
             }
             if !full.isEmpty { return full }
         }
-        let changed = UsageCounts.counted.filter { delta[$0] != 0 }
-        guard !changed.isEmpty else { return [] }
-        let targets = groupIds + (groupId.map { groupIds.contains($0) ? [] : [$0] } ?? [])
-        // A keyed update per group: cheaper than one statement over an IN list, which SQLite
-        // turns into a temporary index each time.
-        try run { db in
-            for target in targets {
-                var columns: [String] = []
-                if target == groupId { columns += changed.map { GroupUsage.column("own", $0) } }
-                if groupIds.contains(target) { columns += changed.map { GroupUsage.column("subtree", $0) } }
-                let sql = "UPDATE group_usage SET " + columns.map { "\($0) = \($0) + ?" }.joined(separator: ", ") + " WHERE groupId = ?"
-                var arguments = StatementArguments(columns.count == changed.count ? changed.map { delta[$0] } : (changed + changed).map { delta[$0] })
-                _ = arguments.append(contentsOf: [target])
-                try db.cachedStatement(sql: sql).execute(arguments: arguments)
-            }
+        if let groupId { stagedUsage[groupId, default: GroupUsage()].own = stagedUsage[groupId, default: GroupUsage()].own + delta }
+        for id in groupIds {
+            stagedUsage[id, default: GroupUsage()].subtree = stagedUsage[id, default: GroupUsage()].subtree + delta
         }
         return []
+    }
+
+    /// Adds a batch's staged usage changes to the counters: one keyed update per group.
+    static func apply(_ changes: [String: GroupUsage], _ db: Database) throws {
+        for (groupId, change) in changes.sorted(by: { $0.key < $1.key }) {
+            var columns: [String] = []
+            var arguments = StatementArguments()
+            for resource in UsageCounts.counted {
+                for (scope, amount) in [("own", change.own[resource]), ("subtree", change.subtree[resource])] where amount != 0 {
+                    columns.append(GroupUsage.column(scope, resource))
+                    _ = arguments.append(contentsOf: [amount])
+                }
+            }
+            guard !columns.isEmpty else { continue }
+            _ = arguments.append(contentsOf: [groupId])
+            let sql = "UPDATE group_usage SET " + columns.map { "\($0) = \($0) + ?" }.joined(separator: ", ") + " WHERE groupId = ?"
+            try db.cachedStatement(sql: sql).execute(arguments: arguments)
+        }
     }
 
     /// `?, ?, …`: `count` placeholders, so statements stay cacheable per list length.

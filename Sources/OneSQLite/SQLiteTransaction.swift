@@ -16,12 +16,17 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
     private(set) var events: [Event] = []
     /// The group tree as the writer knows it.
     let tree: GroupTreeCache
+    /// Usage changes of this batch's earlier writes and of this one, added to the counters
+    /// once when the batch ends: writes in one subtree then cost one update per group a batch,
+    /// not one per write.
+    var stagedUsage: [String: GroupUsage]
 
-    init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock, tree: GroupTreeCache) {
+    init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock, tree: GroupTreeCache, stagedUsage: [String: GroupUsage]) {
         self.writer = writer
         self.ids = ids
         self.clock = clock
         self.tree = tree
+        self.stagedUsage = stagedUsage
     }
 
     /// Runs `work` on the writer connection, naming broken uniqueness rules.

@@ -6,8 +6,10 @@ import Synchronization
 /// one, so many concurrent writes pay for one `fsync`.
 ///
 /// One task drains the queue. It opens a transaction on the writer connection, runs each write's
-/// domain closure in a savepoint of its own (so one that fails rolls back alone), commits, and
-/// only then tells each caller its outcome, which is what makes a success durable. The closures
+/// domain closure in a savepoint of its own (so one that fails rolls back alone), adds up the
+/// usage changes of those that succeeded (one update per group, however many writes touched
+/// it), commits, and only then tells each caller its outcome, which is what makes a success
+/// durable. The closures
 /// are asynchronous, so the transaction stays open across the writer calls their primitives
 /// make; nothing else writes meanwhile, because every write goes through here.
 final class WriteBatcher: Sendable {
@@ -88,14 +90,17 @@ final class WriteBatcher: Sendable {
         }
     }
 
-    /// One transaction: each job in its savepoint, then COMMIT. Throws when the transaction as
-    /// a whole failed.
+    /// One transaction: each job in its savepoint, the usage changes of those that succeeded,
+    /// then COMMIT. Throws when the transaction as a whole failed.
     private func run(_ jobs: [Job]) async throws -> [Completion] {
         try onWriter { db in try db.beginTransaction(.immediate) }
         var reports: [Completion] = []
+        var stagedUsage: [String: GroupUsage] = [:]
         for job in jobs {
             try onWriter { db in try db.execute(sql: "SAVEPOINT job") }
-            let (succeeded, report) = await job.run(SQLiteTransaction(writer: writer, ids: ids, clock: clock, tree: tree))
+            let transaction = SQLiteTransaction(writer: writer, ids: ids, clock: clock, tree: tree, stagedUsage: stagedUsage)
+            let (succeeded, report) = await job.run(transaction)
+            if succeeded { stagedUsage = transaction.stagedUsage }
             try onWriter { db in
                 // Some errors (I/O, disk full) make SQLite roll back the whole transaction;
                 // later savepoints would then commit on their own. Fail the batch instead.
@@ -107,7 +112,10 @@ final class WriteBatcher: Sendable {
             }
             reports.append(report)
         }
-        try onWriter { db in try db.commit() }
+        try onWriter { db in
+            try SQLiteTransaction.apply(stagedUsage, db)
+            try db.commit()
+        }
         return reports
     }
 

@@ -1,9 +1,10 @@
 /// The rules of the tenant tree, applied inside each write's transaction: an archived group
 /// freezes its whole subtree, and a group's limits bound everything created anywhere below it.
 ///
-/// Every write reads the chain from its group up to the root (one indexed read per level)
-/// and, where a limit applies, the usage counters of the limited groups, locked; so the check
-/// and the write see the same data and a concurrent burst at a limit admits exactly the limit.
+/// Every write reads the chain from its group up to the root (at most one keyed read per level)
+/// and adds what it creates to the usage counters along it, bounded by the limits it meets.
+/// The store keeps those bounds at commit, so a concurrent burst at a limit admits exactly the
+/// limit; the wording of the refusal is the domain's.
 enum TenantTree {
     /// The chain of `groupId` (the group, then its ancestors), after checking that none of it is
     /// archived and that the acting key's home group is not either: keys homed in an archived
