@@ -162,18 +162,24 @@ extension SQLiteTransaction {
     /// SQLite has one writer, so no lock is needed: the counters as stored, with what this
     /// batch staged added.
     func usageForUpdate(of groupIds: [String]) async throws -> [String: GroupUsage] {
-        try run { db in
-            var usage: [String: GroupUsage] = [:]
-            for row in try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM group_usage WHERE groupId IN (\(Self.placeholders(groupIds.count)))"),
-                arguments: StatementArguments(groupIds))
-            {
-                let groupId: String = row["groupId"]
-                let (stored, staged) = (GroupUsage(row: row), stagedUsage[groupId] ?? GroupUsage())
-                usage[groupId] = GroupUsage(own: stored.own + staged.own, subtree: stored.subtree + staged.subtree)
+        let unread = groupIds.filter { storedUsage[$0] == nil }
+        if !unread.isEmpty {
+            try run { db in
+                for row in try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT * FROM group_usage WHERE groupId IN (\(Self.placeholders(unread.count)))"),
+                    arguments: StatementArguments(unread))
+                {
+                    storedUsage[row["groupId"]] = GroupUsage(row: row)
+                }
             }
-            return usage
         }
+        var usage: [String: GroupUsage] = [:]
+        for id in groupIds {
+            guard let stored = storedUsage[id] else { continue }
+            let staged = stagedUsage[id] ?? GroupUsage()
+            usage[id] = GroupUsage(own: stored.own + staged.own, subtree: stored.subtree + staged.subtree)
+        }
+        return usage
     }
 
     /// Checks bounds against the counters as they will stand, then stages the change for the

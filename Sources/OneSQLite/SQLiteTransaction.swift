@@ -20,13 +20,20 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
     /// once when the batch ends: writes in one subtree then cost one update per group a batch,
     /// not one per write.
     var stagedUsage: [String: GroupUsage]
+    /// Counters as stored, read by this batch: they change only when the batch ends, so one
+    /// read serves every write of the batch.
+    var storedUsage: [String: GroupUsage]
 
-    init(writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock, tree: GroupTreeCache, stagedUsage: [String: GroupUsage]) {
+    init(
+        writer: DatabasePool, ids: IDGenerator, clock: OneCore.Clock, tree: GroupTreeCache,
+        stagedUsage: [String: GroupUsage], storedUsage: [String: GroupUsage]
+    ) {
         self.writer = writer
         self.ids = ids
         self.clock = clock
         self.tree = tree
         self.stagedUsage = stagedUsage
+        self.storedUsage = storedUsage
     }
 
     /// Runs `work` on the writer connection, naming broken uniqueness rules.

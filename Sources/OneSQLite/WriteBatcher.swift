@@ -96,10 +96,13 @@ final class WriteBatcher: Sendable {
         try onWriter { db in try db.beginTransaction(.immediate) }
         var reports: [Completion] = []
         var stagedUsage: [String: GroupUsage] = [:]
+        var storedUsage: [String: GroupUsage] = [:]
         for job in jobs {
             try onWriter { db in try db.execute(sql: "SAVEPOINT job") }
-            let transaction = SQLiteTransaction(writer: writer, ids: ids, clock: clock, tree: tree, stagedUsage: stagedUsage)
+            let transaction = SQLiteTransaction(
+                writer: writer, ids: ids, clock: clock, tree: tree, stagedUsage: stagedUsage, storedUsage: storedUsage)
             let (succeeded, report) = await job.run(transaction)
+            storedUsage = transaction.storedUsage
             if succeeded { stagedUsage = transaction.stagedUsage }
             try onWriter { db in
                 // Some errors (I/O, disk full) make SQLite roll back the whole transaction;
