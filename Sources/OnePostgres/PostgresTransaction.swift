@@ -74,10 +74,7 @@ final class PostgresTransaction: StoreTransaction, @unchecked Sendable {
             "SELECT \(unescaped: PostgresStore.usageColumns) FROM group_usage WHERE group_id = ANY(\(groupIds))\(unescaped: lock)",
             PostgresStore.usage(row:))
         var usage: [String: GroupUsage] = [:]
-        for (groupId, stored) in rows {
-            let added = staged.usage[groupId] ?? GroupUsage()
-            usage[groupId] = GroupUsage(own: stored.own + added.own, subtree: stored.subtree + added.subtree)
-        }
+        for (groupId, stored) in rows { usage[groupId] = stored + (staged.usage[groupId] ?? GroupUsage()) }
         return usage
     }
 
@@ -91,9 +88,7 @@ final class PostgresTransaction: StoreTransaction, @unchecked Sendable {
             } else {
                 for (id, read) in try await self.usage(of: Array(bounds.keys), locking: locking) { usage[id] = read.subtree }
             }
-            let full = groupIds.filter { id in
-                bounds[id].map { !((usage[id] ?? .zero) + delta).isWithin($0) } ?? false
-            }
+            let full = UsageChanges.pastBounds(bounds, adding: delta, to: usage, among: groupIds)
             if !full.isEmpty {
                 refusedOptimistically = !locking
                 return full
@@ -103,10 +98,7 @@ final class PostgresTransaction: StoreTransaction, @unchecked Sendable {
                 for (id, bound) in bounds { staged.bounds[id, default: [:]].merge(bound) { min($0, $1) } }
             }
         }
-        if let groupId { staged.usage[groupId, default: GroupUsage()].own = staged.usage[groupId, default: GroupUsage()].own + delta }
-        for id in groupIds {
-            staged.usage[id, default: GroupUsage()].subtree = staged.usage[id, default: GroupUsage()].subtree + delta
-        }
+        staged.usage.add(delta, own: groupId, subtreeOf: groupIds)
         return []
     }
 }

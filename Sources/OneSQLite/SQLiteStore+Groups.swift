@@ -175,9 +175,7 @@ extension SQLiteTransaction {
         }
         var usage: [String: GroupUsage] = [:]
         for id in groupIds {
-            guard let stored = storedUsage[id] else { continue }
-            let staged = stagedUsage[id] ?? GroupUsage()
-            usage[id] = GroupUsage(own: stored.own + staged.own, subtree: stored.subtree + staged.subtree)
+            if let stored = storedUsage[id] { usage[id] = stored + (stagedUsage[id] ?? GroupUsage()) }
         }
         return usage
     }
@@ -188,16 +186,11 @@ extension SQLiteTransaction {
         _ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String], within bounds: [String: UsageBound]
     ) async throws -> [String] {
         if !bounds.isEmpty {
-            let usage = try await usageForUpdate(of: Array(bounds.keys))
-            let full = groupIds.filter { id in
-                bounds[id].map { !((usage[id]?.subtree ?? .zero) + delta).isWithin($0) } ?? false
-            }
+            let usage = try await usageForUpdate(of: Array(bounds.keys)).mapValues(\.subtree)
+            let full = UsageChanges.pastBounds(bounds, adding: delta, to: usage, among: groupIds)
             if !full.isEmpty { return full }
         }
-        if let groupId { stagedUsage[groupId, default: GroupUsage()].own = stagedUsage[groupId, default: GroupUsage()].own + delta }
-        for id in groupIds {
-            stagedUsage[id, default: GroupUsage()].subtree = stagedUsage[id, default: GroupUsage()].subtree + delta
-        }
+        stagedUsage.add(delta, own: groupId, subtreeOf: groupIds)
         return []
     }
 

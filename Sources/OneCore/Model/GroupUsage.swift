@@ -110,6 +110,31 @@ extension UsageCounts {
     }
 }
 
+extension GroupUsage {
+    public static func + (lhs: GroupUsage, rhs: GroupUsage) -> GroupUsage {
+        GroupUsage(own: lhs.own + rhs.own, subtree: lhs.subtree + rhs.subtree)
+    }
+}
+
+/// Usage changes by group, as a transaction stages them before adding them to the counters.
+public typealias UsageChanges = [String: GroupUsage]
+
+extension UsageChanges {
+    /// Stages `delta` for the own counters of `groupId` and the subtree counters of `groupIds`.
+    public mutating func add(_ delta: UsageCounts, own groupId: String?, subtreeOf groupIds: [String]) {
+        if let groupId { self[groupId, default: GroupUsage()].own = self[groupId, default: GroupUsage()].own + delta }
+        for id in groupIds { self[id, default: GroupUsage()].subtree = self[id, default: GroupUsage()].subtree + delta }
+    }
+
+    /// The groups of `groupIds`, in order, whose bound `delta` would pass, given their subtree
+    /// counts `current` (as stored, with this transaction's staged changes).
+    public static func pastBounds(
+        _ bounds: [String: UsageBound], adding delta: UsageCounts, to current: [String: UsageCounts], among groupIds: [String]
+    ) -> [String] {
+        groupIds.filter { id in bounds[id].map { !((current[id] ?? .zero) + delta).isWithin($0) } ?? false }
+    }
+}
+
 /// A group's usage beside its limits, as `GET /api/groups/:id/usage` shows it.
 public struct GroupUsageReport: Sendable, Equatable {
     public var groupId: String
