@@ -81,7 +81,7 @@ extension PostgresStore {
 extension PostgresTransaction {
     func groupChain(of id: String) async throws -> [GroupNode] {
         let chain = try await execute(Prepared.GroupChain(id: id))
-        for (node, usage) in chain { knownUsage[node.id] = usage }
+        for case let (node, usage?) in chain { knownUsage[node.id] = usage }
         return chain.map(\.0)
     }
 

@@ -32,8 +32,8 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Thing { try Thing(row: row) }
     }
 
-    /// A group and its ancestors, the group first, with their subtree usage: every write reads
-    /// it to admit itself.
+    /// A group and its ancestors, the group first, with the subtree usage of those with limits:
+    /// every write reads it to admit itself.
     struct GroupChain: PostgresPreparedStatement {
         static let sql = """
             WITH RECURSIVE chain(id, depth) AS (
@@ -44,18 +44,25 @@ enum Prepared {
             )
             SELECT g.id, g.status, g.settings->'limits' AS limits, u.subtree_groups, u.subtree_things,
                    u.subtree_connections, u.subtree_knowledge, u.subtree_people
-            FROM chain JOIN groups g ON g.id = chain.id JOIN group_usage u ON u.group_id = g.id ORDER BY chain.depth
+            FROM chain JOIN groups g ON g.id = chain.id
+                LEFT JOIN group_usage u ON u.group_id = g.id AND g.settings ? 'limits'
+            ORDER BY chain.depth
             """
         let id: String
         func makeBindings() throws -> PostgresBindings { binds(id) }
-        /// The node, and its subtree usage as committed.
-        func decodeRow(_ row: PostgresRow) throws -> (GroupNode, UsageCounts) {
+        /// The node, and its subtree usage as committed when it has limits (the only usage a
+        /// write checks).
+        func decodeRow(_ row: PostgresRow) throws -> (GroupNode, UsageCounts?) {
             let cells = row.makeRandomAccess()
-            var usage = UsageCounts.zero
-            for (index, resource) in UsageCounts.counted.enumerated() {
-                usage[resource] = Int(try cells[3 + index].decode(Int64.self, context: .default))
-            }
             let limits = try cells[2].decode(String?.self, context: .default)
+            var usage: UsageCounts?
+            if limits != nil {
+                var counts = UsageCounts.zero
+                for (index, resource) in UsageCounts.counted.enumerated() {
+                    counts[resource] = Int(try cells[3 + index].decode(Int64.self, context: .default))
+                }
+                usage = counts
+            }
             let node = GroupNode(
                 id: try cells[0].decode(String.self, context: .default),
                 status: Group.Status(rawValue: try cells[1].decode(String.self, context: .default)) ?? .active,
