@@ -47,4 +47,16 @@ struct BoundedStateTests {
         }
         #expect(recorder.count <= KeyUsageRecorder.capacity)
     }
+
+    @Test("a full table drops its stale entries, and everything when too few are stale")
+    func makeRoom() {
+        var table = Dictionary(uniqueKeysWithValues: (0..<10).map { ($0, $0) })
+        table.makeRoom(capacity: 20) { $0 < 5 }
+        #expect(table.count == 10, "below capacity, nothing is dropped")
+        table.makeRoom(capacity: 10) { $0 < 7 }
+        #expect(table.keys.sorted() == [7, 8, 9], "stale entries go, fresh ones stay")
+        var busy = Dictionary(uniqueKeysWithValues: (0..<10).map { ($0, $0) })
+        busy.makeRoom(capacity: 10) { $0 == 0 }
+        #expect(busy.isEmpty, "freeing less than half starts over, so the next inserts need no scan")
+    }
 }

@@ -61,7 +61,10 @@ struct CLITests {
         #expect(badPool.status == 1)
         #expect(badPool.error.contains("pool_size"), "\(badPool.error)")
 
-        for arguments in [["--bogus"], ["serve", "--port", "eighty"], ["keys", "create", "--group", group, "--role", "king"], ["keys", "create"]] {
+        for arguments in [
+            ["--bogus"], ["serve", "--port", "eighty"], ["keys", "create", "--group", group, "--role", "king"], ["keys", "create"],
+            ["serve", "--max-connections", "0"], ["serve", "--idle-timeout", "0"], ["serve", "--header-timeout", "-1"],
+        ] {
             let result = try OneProcess.run(arguments)
             #expect(result.status == 2, "\(arguments): \(result.error)")
             #expect(result.error.split(separator: "\n").count == 1, "\(arguments): \(result.error)")

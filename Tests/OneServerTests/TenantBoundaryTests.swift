@@ -104,6 +104,8 @@ struct TenantBoundaryTests {
             try await server.makeThing(tenant, name: "in tenant")
             let childThing = try await server.makeThing(Credentials(key: tenant.key, groupId: child), name: "in child")
 
+            try await api.get("/api/groups/not-a-group/usage", key: tenant.key).expectError(.badRequest, "INVALID_ID", field: "id")
+            try await api.get("/api/groups/\(tenant.groupId)/usage", key: nil).expectError(.unauthorized, "UNAUTHENTICATED")
             let usage = try await api.get("/api/groups/\(tenant.groupId)/usage", key: tenant.key).okJSON
             #expect(usage["groupId"]?.stringValue == tenant.groupId)
             #expect(usage["limits"] == ["things": 2])

@@ -20,7 +20,7 @@ extension OneService {
         let metadata = try Validate.object(input.metadata, field: "metadata")
         if let targetId = input.targetId { try await requireRecord(targetId, in: scope, field: "targetId") }
         let event = draft(scope, type, target: input.targetId, metadata: metadata)
-        let committed = try await store.write { transaction in
+        let committed = try await commit { transaction in
             _ = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
             try await transaction.append(event)
         }

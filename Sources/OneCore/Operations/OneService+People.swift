@@ -142,7 +142,7 @@ extension OneService {
     /// and their other memberships stay.
     public func removePerson(id: String, in scope: Scope) async throws {
         try AccessPolicy.require(scope.principal, .delete, .people)
-        _ = try await self.person(id: id, in: scope)
+        _ = try IDKind.person.validate(id, field: "id")
         let principal = scope.principal
         let event = draft(scope, "user_removed_from_group", target: id)
         try await write { transaction in

@@ -68,12 +68,17 @@ public struct OneService: Sendable {
     }
 
     /// Runs `body` as one store transaction, wording broken uniqueness rules as conflicts.
-    func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> T {
+    func commit<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T> {
         do {
-            return try await store.write(body).value
+            return try await store.write(body)
         } catch let violation as UniqueViolation {
             throw OneError.conflict(violation.message)
         }
+    }
+
+    /// ``commit(_:)``, for the value alone.
+    func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> T {
+        try await commit(body).value
     }
 }
 
@@ -102,10 +107,7 @@ final class KeyUsageRecorder: Sendable {
         lastRecorded.withLock { recorded in
             let last = max(recorded[keyId] ?? 0, storedLastUse ?? 0)
             guard now - last >= Self.interval else { return false }
-            if recorded.count >= Self.capacity {
-                recorded = recorded.filter { now - $0.value < Self.interval }
-                if recorded.count >= Self.capacity { recorded.removeAll(keepingCapacity: true) }
-            }
+            recorded.makeRoom(capacity: Self.capacity) { now - $0 >= Self.interval }
             recorded[keyId] = now
             return true
         }
@@ -143,10 +145,7 @@ final class APIKeyCache: Sendable {
         guard lifetime > 0 else { return }
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.entries.count >= Self.capacity {
-                state.entries = state.entries.filter { now - $0.value.cachedAt < lifetime }
-                if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
-            }
+            state.entries.makeRoom(capacity: Self.capacity) { now - $0.cachedAt >= lifetime }
             state.entries[hash] = (credential, now)
         }
     }

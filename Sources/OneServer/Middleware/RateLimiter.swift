@@ -3,7 +3,8 @@ import Synchronization
 
 /// Per-key token buckets: each key may spend `burst` requests at once and earns
 /// `requests` per minute back. Held in memory, per server node, and bounded: a bucket that has
-/// refilled is the same as none, so full buckets are dropped once the table reaches `capacity`.
+/// refilled is the same as none, so full buckets are dropped once the table reaches `capacity`
+/// (and all of them if too few are full: a fresh start rather than unbounded growth).
 final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
@@ -31,11 +32,7 @@ final class RateLimiter: Sendable {
         let now = clock.now
         let perSecond = Double(limit.requests) / 60
         return buckets.withLock { buckets in
-            if buckets[keyId] == nil, buckets.count >= capacity {
-                buckets = buckets.filter { !$0.value.isFull(at: now) }
-                // Still full of busy keys: start over rather than grow without bound.
-                if buckets.count >= capacity { buckets.removeAll(keepingCapacity: true) }
-            }
+            if buckets[keyId] == nil { buckets.makeRoom(capacity: capacity) { $0.isFull(at: now) } }
             var bucket = buckets[keyId]
                 ?? Bucket(tokens: Double(limit.burst), updatedAt: now, burst: Double(limit.burst), perSecond: perSecond)
             bucket.tokens = min(Double(limit.burst), bucket.tokens + (now - bucket.updatedAt).seconds * perSecond)
