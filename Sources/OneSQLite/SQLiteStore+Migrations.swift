@@ -208,6 +208,65 @@ extension SQLiteStore {
                     FROM sums WHERE sums.groupId = group_usage.groupId;
                     """)
         }
+        migrator.registerMigration("v3: identity") { db in
+            try db.execute(
+                sql: """
+                    -- Accounts: a password (bcrypt), a verified email, a second factor.
+                    ALTER TABLE persons ADD COLUMN name TEXT;
+                    ALTER TABLE persons ADD COLUMN passwordHash TEXT;
+                    ALTER TABLE persons ADD COLUMN emailVerifiedAt INTEGER;
+                    ALTER TABLE persons ADD COLUMN twoFactor TEXT;
+                    ALTER TABLE persons ADD COLUMN updatedAt INTEGER NOT NULL DEFAULT 0;
+                    UPDATE persons SET updatedAt = createdAt;
+
+                    -- An invited person has no access until they accept.
+                    ALTER TABLE memberships ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+                    CREATE INDEX memberships_by_identity ON memberships(identityId, createdAt);
+
+                    -- Tokens are stored only as SHA-256 digests.
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        identityId TEXT NOT NULL REFERENCES persons(id),
+                        hash TEXT NOT NULL UNIQUE,
+                        createdAt INTEGER NOT NULL,
+                        expiresAt INTEGER NOT NULL,
+                        refreshedAt INTEGER NOT NULL,
+                        userAgent TEXT,
+                        address TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX sessions_by_identity ON sessions(identityId, id);
+
+                    CREATE TABLE auth_tokens (
+                        hash TEXT PRIMARY KEY NOT NULL,
+                        purpose TEXT NOT NULL,
+                        identityId TEXT,
+                        email TEXT,
+                        data TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        expiresAt INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX auth_tokens_by_identity ON auth_tokens(identityId, purpose);
+
+                    CREATE TABLE oauth_accounts (
+                        provider TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        identityId TEXT NOT NULL REFERENCES persons(id),
+                        createdAt INTEGER NOT NULL,
+                        PRIMARY KEY (provider, subject)
+                    ) WITHOUT ROWID;
+
+                    -- The dev outbox: mail kept here when no mail service is configured.
+                    CREATE TABLE outbox (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        recipient TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        links TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -7,8 +7,8 @@ extension Person {
         self.init(
             id: row["id"], groupId: row["groupId"], email: row["email"], name: row["name"], username: row["username"],
             bio: row["bio"], avatar: row["avatar"], role: try Role(column: row["role"]),
-            permissions: try stringArray(row["permissions"]), createdAt: row["createdAt"],
-            updatedAt: row["updatedAt"])
+            permissions: try stringArray(row["permissions"]), status: Person.Status(rawValue: row["status"]) ?? .invited,
+            createdAt: row["createdAt"], updatedAt: row["updatedAt"])
     }
 }
 
@@ -33,7 +33,7 @@ extension SQLiteStore {
     /// role it gives them, and their identity's email.
     static let personColumns = """
         SELECT m.personId AS id, m.groupId, p.email, m.name, m.username, m.bio, m.avatar, m.role, m.permissions,
-               m.createdAt, m.updatedAt
+               m.status, m.createdAt, m.updatedAt
         FROM memberships m JOIN persons p ON p.id = m.identityId
         """
 
@@ -74,7 +74,9 @@ extension SQLiteTransaction {
     }
 
     func identity(email: String, newIdentityId: String, createdAt: Timestamp) async throws -> String {
-        try execute("INSERT INTO persons (id, email, createdAt) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING", [newIdentityId, email, createdAt])
+        try execute(
+            "INSERT INTO persons (id, email, createdAt, updatedAt) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+            [newIdentityId, email, createdAt, createdAt])
         guard let id = try fetchOne("SELECT id FROM persons WHERE email = ?", [email], { row -> String in row[0] }) else {
             throw OneError(.internal, "the identity could not be stored")
         }
@@ -85,24 +87,26 @@ extension SQLiteTransaction {
         try execute(
             """
             INSERT INTO memberships (id, identityId, personId, groupId, name, username, bio, avatar, role, permissions,
-                createdAt, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                status, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 membershipId, identityId, person.id, person.groupId, person.name, person.username, person.bio, person.avatar,
-                person.role.rawValue, JSONValue(person.permissions).jsonText(), person.createdAt, person.updatedAt,
+                person.role.rawValue, JSONValue(person.permissions).jsonText(), person.status.rawValue, person.createdAt,
+                person.updatedAt,
             ])
     }
 
     func updateMembership(_ person: Person) async throws {
         try execute(
             """
-            UPDATE memberships SET name = ?, username = ?, bio = ?, avatar = ?, role = ?, permissions = ?, updatedAt = ?
+            UPDATE memberships SET name = ?, username = ?, bio = ?, avatar = ?, role = ?, permissions = ?, status = ?,
+                updatedAt = ?
             WHERE personId = ? AND groupId = ?
             """,
             [
                 person.name, person.username, person.bio, person.avatar, person.role.rawValue,
-                JSONValue(person.permissions).jsonText(), person.updatedAt, person.id, person.groupId,
+                JSONValue(person.permissions).jsonText(), person.status.rawValue, person.updatedAt, person.id, person.groupId,
             ])
     }
 

@@ -58,6 +58,8 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
     private static func rule(_ message: String) -> UniqueViolation.Rule {
         if message.contains("groups_sibling_slug") || message.contains("groups.slug") { return .groupSlug }
         if message.contains("memberships") { return .membership }
+        if message.contains("persons.email") { return .identityEmail }
+        if message.contains("oauth_accounts") { return .oauthAccount }
         if message.contains("connections") { return .liveConnection }
         return .other
     }

@@ -1,11 +1,19 @@
-/// Who is asking: the authenticated API key, its home group, role and narrowing permissions.
+/// Who is asking, whatever proved it: an API key or a signed-in session, resolved once per
+/// request. Every domain operation checks access against this alone.
 public struct Principal: Sendable, Equatable {
-    public let keyId: String
-    /// The key's own group; requests act here unless they address another reachable group.
+    /// What proved the caller.
+    public enum Authentication: Sendable, Equatable {
+        case apiKey(id: String)
+        case session(id: String, identityId: String)
+    }
+
+    public let authentication: Authentication
+    /// The home group: a key's own group, or the group of the membership a session acts through.
+    /// Requests act here unless they address another reachable group.
     public let groupId: String
     public let role: Role
     public let permissions: PermissionSet
-    /// The person the key acts as, or the key itself for keys without a person.
+    /// The person acting (as their home group knows them), or the key itself for keys without a person.
     public let actorId: String
     public let rateLimit: RateLimit
     public let expiresAt: Timestamp?
@@ -14,13 +22,31 @@ public struct Principal: Sendable, Equatable {
     /// its own role and the person's current role in the key's group.
     public init(_ credential: Credential) {
         let key = credential.key
-        self.keyId = key.id
+        self.authentication = .apiKey(id: key.id)
         self.groupId = key.groupId
         self.role = credential.personRole.map { min($0, key.role) } ?? key.role
         self.permissions = PermissionSet(key.permissions)
         self.actorId = key.personId ?? key.id
         self.rateLimit = key.rateLimit
         self.expiresAt = key.expiresAt
+    }
+
+    /// The principal of a session acting through one of its identity's memberships.
+    public init(session: Session, acting grant: MembershipGrant, rateLimit: RateLimit) {
+        self.authentication = .session(id: session.id, identityId: session.identityId)
+        self.groupId = grant.groupId
+        self.role = grant.role
+        self.permissions = PermissionSet(grant.permissions)
+        self.actorId = grant.personId
+        self.rateLimit = rateLimit
+        self.expiresAt = session.expiresAt
+    }
+
+    /// The ID of the key or session, which owns the rate-limit bucket.
+    public var credentialId: String {
+        switch authentication {
+        case .apiKey(let id), .session(let id, _): id
+        }
     }
 }
 

@@ -110,8 +110,8 @@ extension Person: JSONRepresentable {
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "_id": .string(id), "groupId": .string(groupId), "email": .string(email), "name": .string(name),
-            "role": .string(role.rawValue), "permissions": .init(permissions), "createdAt": .init(createdAt),
-            "updatedAt": .init(updatedAt),
+            "role": .string(role.rawValue), "permissions": .init(permissions), "status": .string(status.rawValue),
+            "createdAt": .init(createdAt), "updatedAt": .init(updatedAt),
         ]
         object["username"] = username.map(JSONValue.string)
         object["bio"] = bio.map(JSONValue.string)

@@ -1,5 +1,8 @@
 /// Someone who acts: a person, seen through their membership in one group.
 public struct Person: Codable, Sendable, Equatable {
+    /// Whether the person has joined: an invited person has no access until they accept.
+    public enum Status: String, Codable, Sendable { case active, invited }
+
     public var id: String
     public var groupId: String
     public var email: String
@@ -10,18 +13,21 @@ public struct Person: Codable, Sendable, Equatable {
     /// The person's role in `groupId`.
     public var role: Role
     public var permissions: [String]
+    public var status: Status
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
     enum CodingKeys: String, CodingKey {
         case id = "_id"
-        case groupId, email, name, username, bio, avatar, role, permissions, createdAt, updatedAt
+        case groupId, email, name, username, bio, avatar, role, permissions, status, createdAt, updatedAt
     }
 
     public init(
         id: String, groupId: String, email: String, name: String, username: String? = nil, bio: String? = nil,
-        avatar: String? = nil, role: Role, permissions: [String] = [], createdAt: Timestamp, updatedAt: Timestamp
+        avatar: String? = nil, role: Role, permissions: [String] = [], status: Status = .active, createdAt: Timestamp,
+        updatedAt: Timestamp
     ) {
+        self.status = status
         self.id = id
         self.groupId = groupId
         self.email = email

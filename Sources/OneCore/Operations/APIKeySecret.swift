@@ -1,5 +1,3 @@
-import Crypto
-
 /// An API key's secret: `gsk_` and 48 random base-32 digits (240 bits), shown once.
 ///
 /// Stored only as its SHA-256 digest. The secret is random and long, so a fast digest is as
@@ -7,12 +5,8 @@ import Crypto
 public enum APIKeySecret {
     static let prefix = "gsk_"
     static let length = 48
-    private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
 
-    public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return prefix + String((0..<length).map { _ in alphabet[Int(generator.next() % 32)] })
-    }
+    public static func generate() -> String { SecretToken.generate(prefix: prefix, length: length) }
 
     /// Whether `secret` has the shape of a key; cheap, checked before any hashing.
     public static func isWellFormed(_ secret: String) -> Bool {
@@ -20,16 +14,7 @@ public enum APIKeySecret {
     }
 
     /// The hex SHA-256 digest stored for a secret.
-    public static func hash(_ secret: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(secret.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
-    }
+    public static func hash(_ secret: String) -> String { SecretToken.hash(secret) }
 
     /// The first characters, kept in clear so people can tell keys apart.
     static func displayPrefix(_ secret: String) -> String { String(secret.prefix(12)) }

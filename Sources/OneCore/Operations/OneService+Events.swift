@@ -66,7 +66,7 @@ extension OneService {
         case .event: try await store.event(id: id, groupId: group) != nil
         case .apiKey: try await store.apiKey(id: id, groupId: group) != nil
         case .group: try await canReach(scope.principal, groupId: id)
-        case .membership, .identity: false
+        case .membership, .identity, .session, .mail: false
         }
         guard found else { throw OneError(.notFound, "\(field) does not name a record in this group", field: field) }
     }

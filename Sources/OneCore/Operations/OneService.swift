@@ -89,6 +89,8 @@ extension UniqueViolation {
         case .groupSlug: "a group with this slug already exists beside it"
         case .membership: "this person is already a member of the group"
         case .liveConnection: "a connection with the same fromId, toId and type already exists"
+        case .identityEmail: "an account with this email already exists"
+        case .oauthAccount: "this provider account is already linked"
         case .other: "this record conflicts with an existing one"
         }
     }

@@ -6,7 +6,7 @@
 /// append an event, read and add usage), so each rule is written once, in OneCore, and the
 /// adapters hold only SQL. Adapters must pass the `StoreConformance` suite.
 public protocol Store: GroupStore, PersonStore, ThingStore, ConnectionStore, EventStore, KnowledgeStore,
-    APIKeyStore
+    APIKeyStore, IdentityStore
 {
     /// Answers once the database does; throws when it cannot be reached.
     func ping() async throws
@@ -45,6 +45,10 @@ public struct UniqueViolation: Error, Sendable, Equatable {
         case membership
         /// Two live connections with the same ends and type.
         case liveConnection
+        /// Two identities with one email.
+        case identityEmail
+        /// One provider account linked twice.
+        case oauthAccount
         case other
     }
 

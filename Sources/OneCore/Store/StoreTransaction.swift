@@ -4,7 +4,7 @@
 /// what to check and what to write; the adapter only reads and writes rows. Reads "for update"
 /// lock the row until the transaction ends where the database needs it (PostgreSQL), so a
 /// read-check-write cannot interleave with another writer's.
-public protocol StoreTransaction: AnyObject {
+public protocol StoreTransaction: IdentityTransaction {
     // MARK: Groups
 
     /// The group and its ancestors, the group first and then each parent in turn; empty when

@@ -13,6 +13,8 @@ public enum IDKind: String, Sendable, CaseIterable {
     case event = "evt"
     case knowledge = "knw"
     case apiKey = "key"
+    case session = "ses"
+    case mail = "msg"
 
     /// Whether `id` is a well-formed ID of this kind: prefix, underscore, 26 Crockford base-32 digits.
     public func matches(_ id: String) -> Bool {

@@ -14,7 +14,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw OneError(.unauthenticated, "X-API-Key header is required")
         }
         let principal = try await service.authenticate(secret: secret)
-        if let retryAfter = rateLimiter.admit(keyId: principal.keyId, limit: principal.rateLimit) {
+        if let retryAfter = rateLimiter.admit(keyId: principal.credentialId, limit: principal.rateLimit) {
             let error = OneError(.rateLimited, "rate limit of \(principal.rateLimit.requests) requests per minute exceeded; retry in \(retryAfter) s")
             return ErrorBody(error).response(status: .tooManyRequests, headers: [.retryAfter: String(retryAfter)])
         }
