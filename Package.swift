@@ -14,10 +14,13 @@ let package = Package(
         .library(name: "OneCore", targets: ["OneCore"]),
         .library(name: "OneSQLite", targets: ["OneSQLite"]),
         .library(name: "OnePostgres", targets: ["OnePostgres"]),
+        .library(name: "OneAuth", targets: ["OneAuth"]),
         .library(name: "OneServer", targets: ["OneServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -59,9 +62,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OneAuth",
+            dependencies: [
+                "OneCore",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OneServer",
             dependencies: [
                 "OneCore",
+                "OneAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -92,6 +111,7 @@ let package = Package(
             name: "OneServerTests",
             dependencies: [
                 "OneServer",
+                "OneAuth",
                 "OneSQLite",
                 "OnePostgres",
                 "one",

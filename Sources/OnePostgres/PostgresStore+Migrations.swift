@@ -134,6 +134,48 @@ extension PostgresStore {
                 """,
             ]
         ),
+        (
+            "v3: identity",
+            [
+                // Accounts: a password (bcrypt), a verified email, a second factor.
+                """
+                ALTER TABLE persons ADD COLUMN name text, ADD COLUMN password_hash text,
+                    ADD COLUMN email_verified_at bigint, ADD COLUMN two_factor jsonb,
+                    ADD COLUMN updated_at bigint NOT NULL DEFAULT 0
+                """,
+                "UPDATE persons SET updated_at = created_at",
+                // An invited person has no access until they accept.
+                "ALTER TABLE memberships ADD COLUMN status text NOT NULL DEFAULT 'active'",
+                // Serves a session's memberships; covers the index on identity_id alone, which goes.
+                "CREATE INDEX memberships_by_identity ON memberships (identity_id, created_at)",
+                "DROP INDEX memberships_by_person",
+                // Tokens are stored only as SHA-256 digests.
+                """
+                CREATE TABLE sessions (
+                    id text PRIMARY KEY, identity_id text NOT NULL REFERENCES persons(id),
+                    hash text NOT NULL CONSTRAINT sessions_hash_key UNIQUE, created_at bigint NOT NULL,
+                    expires_at bigint NOT NULL, refreshed_at bigint NOT NULL, user_agent text, address text)
+                """,
+                "CREATE INDEX sessions_by_identity ON sessions (identity_id, id)",
+                """
+                CREATE TABLE auth_tokens (
+                    hash text PRIMARY KEY, purpose text NOT NULL, identity_id text, email text, data jsonb NOT NULL,
+                    attempts bigint NOT NULL, created_at bigint NOT NULL, expires_at bigint NOT NULL)
+                """,
+                "CREATE INDEX auth_tokens_by_identity ON auth_tokens (identity_id, purpose)",
+                """
+                CREATE TABLE oauth_accounts (
+                    provider text NOT NULL, subject text NOT NULL, identity_id text NOT NULL REFERENCES persons(id),
+                    created_at bigint NOT NULL, CONSTRAINT oauth_accounts_pkey PRIMARY KEY (provider, subject))
+                """,
+                // The dev outbox: mail kept here when no mail service is configured.
+                """
+                CREATE TABLE outbox (
+                    id text PRIMARY KEY, recipient text NOT NULL, subject text NOT NULL, text text NOT NULL,
+                    links text[] NOT NULL, created_at bigint NOT NULL)
+                """,
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node

@@ -7,7 +7,8 @@ extension Person {
         self.init(
             id: try columns("id"), groupId: try columns("group_id"), email: try columns("email"), name: try columns("name"),
             username: try columns("username"), bio: try columns("bio"), avatar: try columns("avatar"),
-            role: try columns.role("role"), permissions: try columns("permissions"), createdAt: try columns("created_at"),
+            role: try columns.role("role"), permissions: try columns("permissions"),
+            status: Person.Status(rawValue: try columns("status")) ?? .invited, createdAt: try columns("created_at"),
             updatedAt: try columns("updated_at"))
     }
 }
@@ -27,7 +28,7 @@ extension PostgresStore {
     /// role it gives them, and their identity's email.
     static let personSelect = """
         SELECT m.person_id AS id, m.group_id, p.email, m.name, m.username, m.bio, m.avatar, m.role, m.permissions,
-               m.created_at, m.updated_at
+               m.status, m.created_at, m.updated_at
         FROM memberships m JOIN persons p ON p.id = m.identity_id
         """
 
@@ -70,7 +71,8 @@ extension PostgresTransaction {
         // concurrent transaction inserted the same email first.
         let id = try await fetchOne(
             """
-            INSERT INTO persons (id, email, created_at) VALUES (\(newIdentityId), \(email), \(createdAt))
+            INSERT INTO persons (id, email, created_at, updated_at)
+            VALUES (\(newIdentityId), \(email), \(createdAt), \(createdAt))
             ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id
             """) { try $0.decode(String.self) }
         guard let id else { throw OneError(.internal, "the identity could not be stored") }
@@ -81,10 +83,10 @@ extension PostgresTransaction {
         try await query(
             """
             INSERT INTO memberships (id, identity_id, person_id, group_id, name, username, bio, avatar, role, permissions,
-                created_at, updated_at)
+                status, created_at, updated_at)
             VALUES (\(membershipId), \(identityId), \(person.id), \(person.groupId), \(person.name), \(person.username),
-                    \(person.bio), \(person.avatar), \(person.role.rawValue), \(person.permissions), \(person.createdAt),
-                    \(person.updatedAt))
+                    \(person.bio), \(person.avatar), \(person.role.rawValue), \(person.permissions),
+                    \(person.status.rawValue), \(person.createdAt), \(person.updatedAt))
             """)
     }
 
@@ -93,7 +95,8 @@ extension PostgresTransaction {
             """
             UPDATE memberships SET name = \(person.name), username = \(person.username), bio = \(person.bio),
                 avatar = \(person.avatar), role = \(person.role.rawValue), permissions = \(person.permissions),
-                updated_at = \(person.updatedAt) WHERE person_id = \(person.id) AND group_id = \(person.groupId)
+                status = \(person.status.rawValue), updated_at = \(person.updatedAt)
+            WHERE person_id = \(person.id) AND group_id = \(person.groupId)
             """)
     }
 

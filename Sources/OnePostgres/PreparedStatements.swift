@@ -10,7 +10,8 @@ enum Prepared {
         static let sql = """
             SELECT k.id, k.group_id, k.name, k.role, k.permissions, k.person_id, k.rate_limit_requests,
                    k.rate_limit_burst, k.prefix, k.expires_at, k.created_at, k.last_used_at, k.status, m.role AS person_role
-            FROM api_keys k LEFT JOIN memberships m ON m.group_id = k.group_id AND m.person_id = k.person_id
+            FROM api_keys k
+                LEFT JOIN memberships m ON m.group_id = k.group_id AND m.person_id = k.person_id AND m.status = 'active'
             WHERE k.hash = $1
             """
         let hash: String
@@ -21,6 +22,33 @@ enum Prepared {
                 guard let role = Role(rawValue: role) else { throw OneError(.internal, "unknown role in storage") }
                 return role
             })
+        }
+    }
+
+    /// The session behind a token's digest, whether its identity's email is verified, and one
+    /// row per active membership of that identity (oldest first; none gives one row of NULLs):
+    /// runs on every session-authenticated request, in one round trip.
+    struct SessionCredentialByHash: PostgresPreparedStatement {
+        static let sql = """
+            SELECT s.id, s.identity_id, s.created_at, s.expires_at, s.refreshed_at, s.user_agent, s.address,
+                   p.email_verified_at IS NOT NULL AS email_verified, m.group_id, m.person_id, m.role, m.permissions,
+                   m.created_at AS membership_created_at
+            FROM sessions s JOIN persons p ON p.id = s.identity_id
+                LEFT JOIN memberships m ON m.identity_id = s.identity_id AND m.status = 'active'
+            WHERE s.hash = $1
+            ORDER BY m.created_at, m.group_id
+            """
+        let hash: String
+        func makeBindings() throws -> PostgresBindings { binds(hash) }
+        func decodeRow(_ row: PostgresRow) throws -> (session: Session, emailVerified: Bool, grant: MembershipGrant?) {
+            let columns = Columns(row)
+            let groupId: String? = try columns("group_id")
+            let grant = try groupId.map { groupId in
+                MembershipGrant(
+                    groupId: groupId, personId: try columns("person_id"), role: try columns.role("role"),
+                    permissions: try columns("permissions"), createdAt: try columns("membership_created_at"))
+            }
+            return (try Session(columns), try columns("email_verified"), grant)
         }
     }
 

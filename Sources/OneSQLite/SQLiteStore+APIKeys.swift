@@ -19,7 +19,7 @@ extension SQLiteStore {
                 db,
                 """
                 SELECT k.*, m.role AS personRole FROM api_keys k
-                LEFT JOIN memberships m ON m.groupId = k.groupId AND m.personId = k.personId AND m.status = 'active'
+                LEFT JOIN memberships m ON m.groupId = k.groupId AND m.personId = k.personId
                 WHERE k.hash = ?
                 """, [hash]
             ).map { row in

@@ -47,6 +47,8 @@ public struct Group: Codable, Sendable, Equatable {
 /// will meter them.
 public enum QuotaResource: String, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
     case groups, things, connections, knowledge, people, storage, apiCalls
+    /// Requests a minute across all the keys and sessions homed in the group (not its subtree).
+    case requestsPerMinute
 }
 
 /// A group's settings: visibility, join policy, plan and quotas.

@@ -47,7 +47,7 @@ public struct UsageCounts: Sendable, Equatable {
             case .connections: connections
             case .knowledge: knowledge
             case .people: people
-            case .storage, .apiCalls: 0
+            case .storage, .apiCalls, .requestsPerMinute: 0
             }
         }
         set {
@@ -57,7 +57,7 @@ public struct UsageCounts: Sendable, Equatable {
             case .connections: connections = newValue
             case .knowledge: knowledge = newValue
             case .people: people = newValue
-            case .storage, .apiCalls: break
+            case .storage, .apiCalls, .requestsPerMinute: break
             }
         }
     }

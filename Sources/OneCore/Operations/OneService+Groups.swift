@@ -110,6 +110,7 @@ extension OneService {
 
     public func updateGroup(id: String, _ patch: GroupPatch, as principal: Principal) async throws -> Group {
         try AccessPolicy.require(principal, .update, .groups)
+        defer { groupRequestLimits.evict(id) }
         _ = try await reachableGroup(id, principal)
         let name = try Validate.optionalText(patch.name, field: "name", maxLength: 200)
         let slug = try patch.slug.map { value throws(OneError) in try Self.slug(value, field: "slug") }

@@ -50,7 +50,11 @@ extension OneService {
     /// The group knows the person by an ID of its own, made now, whoever they are elsewhere:
     /// inviting an email known to other tenants answers exactly as inviting a new one, so no
     /// tenant learns another's IDs or when an identity was made.
-    public func invitePerson(_ input: NewPerson, in scope: Scope) async throws -> Person {
+    ///
+    /// The membership stays `invited`, giving no sign-in access, until someone holding the
+    /// returned token accepts it (``acceptInvitation(token:identityId:)``). Keys an owner makes
+    /// for the person act at once: the owner vouches for them.
+    public func invitePerson(_ input: NewPerson, in scope: Scope) async throws -> Invitation {
         try AccessPolicy.require(scope.principal, .create, .people)
         let email = try Validate.email(input.email)
         let name = try Validate.text(input.name ?? String(email.prefix { $0 != "@" }), field: "name", maxLength: 200)
@@ -62,8 +66,13 @@ extension OneService {
             username: try Validate.optionalText(input.username, field: "username", maxLength: 100),
             bio: try Validate.optionalText(input.bio, field: "bio", maxLength: 5_000),
             avatar: try Validate.optionalText(input.avatar, field: "avatar", maxLength: 2_000), role: role,
-            permissions: try PermissionSet.validate(input.permissions ?? [], field: "permissions"),
+            permissions: try PermissionSet.validate(input.permissions ?? [], field: "permissions"), status: .invited,
             createdAt: now, updatedAt: now)
+        let token = SecretToken.generate()
+        let record = AuthToken(
+            hash: SecretToken.hash(token), purpose: .invitation, email: email,
+            data: ["groupId": .string(scope.groupId), "personId": .string(person.id)], createdAt: now,
+            expiresAt: now + Self.invitationLifetime)
         let event = draft(
             scope, "user_invited_to_group", target: person.id,
             change: Change(after: ["email": .string(email), "role": .string(role.rawValue)]))
@@ -73,8 +82,9 @@ extension OneService {
             try await TenantTree.admit(.one(.people), into: chain, transaction)
             let identity = try await transaction.identity(email: email, newIdentityId: identityId, createdAt: now)
             try await transaction.insertMembership(person, identityId: identity, membershipId: membershipId)
+            try await transaction.insertAuthToken(record)
             try await transaction.append(event)
-            return person
+            return Invitation(person: person, token: token)
         }
     }
 
@@ -135,6 +145,7 @@ extension OneService {
             return updated
         }
         keyCache.evict { $0.personId == id && $0.groupId == scope.groupId }
+        sessionCache.evictAll()
         return updated
     }
 
@@ -168,6 +179,7 @@ extension OneService {
             }
         }
         keyCache.evict { $0.personId == id && $0.groupId == scope.groupId }
+        sessionCache.evictAll()
     }
 
     /// The person's memberships in the groups the caller can reach, each naming the person by

@@ -10,17 +10,29 @@ public struct OneService: Sendable {
     public let ids: IDGenerator
     let keyUsage: KeyUsageRecorder
     let keyCache: APIKeyCache
+    let sessionCache: SessionCache
+    let sessionSlides: KeyUsageRecorder
+    let groupRequestLimits: GroupRequestLimits
+    /// The allowance of each signed-in session, as a key's `rateLimit` is for keys.
+    public let sessionRateLimit: RateLimit
 
     /// - Parameter keyCacheLifetime: how long (ms) a looked-up API key is trusted before it is
     ///   read again. Revocations through this service take effect at once; revocations made
     ///   elsewhere (another process sharing the store) within this bound.
-    public init(store: any Store, ontology: Ontology, clock: Clock = .system, keyCacheLifetime: Timestamp = 1_000) {
+    public init(
+        store: any Store, ontology: Ontology, clock: Clock = .system, keyCacheLifetime: Timestamp = 1_000,
+        sessionRateLimit: RateLimit = .default
+    ) {
         self.store = store
         self.ontology = ontology
         self.clock = clock
         self.ids = IDGenerator(clock: clock)
         self.keyUsage = KeyUsageRecorder()
         self.keyCache = APIKeyCache(lifetime: keyCacheLifetime)
+        self.sessionCache = SessionCache(lifetime: keyCacheLifetime)
+        self.sessionSlides = KeyUsageRecorder()
+        self.groupRequestLimits = GroupRequestLimits(lifetime: keyCacheLifetime)
+        self.sessionRateLimit = sessionRateLimit
     }
 
     /// The scope a request acts in: the key's own group, or `groupId` when the key may reach it.
@@ -68,7 +80,7 @@ public struct OneService: Sendable {
     }
 
     /// Runs `body` as one store transaction, wording broken uniqueness rules as conflicts.
-    func commit<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T> {
+    public func commit<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T> {
         do {
             return try await store.write(body)
         } catch let violation as UniqueViolation {
@@ -77,7 +89,7 @@ public struct OneService: Sendable {
     }
 
     /// ``commit(_:)``, for the value alone.
-    func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> T {
         try await commit(body).value
     }
 }

@@ -20,6 +20,8 @@ public struct OneError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let quotaExceeded = Code(rawValue: "QUOTA_EXCEEDED")
         public static let payloadTooLarge = Code(rawValue: "PAYLOAD_TOO_LARGE")
         public static let rateLimited = Code(rawValue: "RATE_LIMITED")
+        public static let invalidToken = Code(rawValue: "INVALID_TOKEN")
+        public static let emailNotVerified = Code(rawValue: "EMAIL_NOT_VERIFIED")
         public static let alreadyInitialized = Code(rawValue: "ALREADY_INITIALIZED")
         public static let unavailable = Code(rawValue: "UNAVAILABLE")
         public static let `internal` = Code(rawValue: "INTERNAL")
@@ -29,11 +31,14 @@ public struct OneError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// The request field at fault, when there is one.
     public let field: String?
+    /// For ``Code/rateLimited``: whole seconds until a retry can succeed.
+    public let retryAfter: Int?
 
-    public init(_ code: Code, _ message: String, field: String? = nil) {
+    public init(_ code: Code, _ message: String, field: String? = nil, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -1,13 +1,13 @@
 /// Field checks shared by the operations; each failure is a 400 naming the field.
-enum Validate {
+public enum Validate {
     /// A required, non-blank text of at most `maxLength` characters, trimmed.
-    static func text(_ value: String?, field: String, maxLength: Int = 500) throws(OneError) -> String {
+    public static func text(_ value: String?, field: String, maxLength: Int = 500) throws(OneError) -> String {
         guard let value else { throw OneError.validation(field, "\(field) is required") }
         return try optionalText(value, field: field, maxLength: maxLength)!
     }
 
     /// Like ``text(_:field:maxLength:)`` but `nil` passes through.
-    static func optionalText(_ value: String?, field: String, maxLength: Int = 500) throws(OneError) -> String? {
+    public static func optionalText(_ value: String?, field: String, maxLength: Int = 500) throws(OneError) -> String? {
         guard let value else { return nil }
         let trimmed = value.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw OneError.validation(field, "\(field) must not be blank") }
@@ -18,7 +18,7 @@ enum Validate {
     }
 
     /// Free text to search for: no control characters (NUL least of all, which PostgreSQL refuses).
-    static func searchText(_ value: String?, field: String) throws(OneError) -> String? {
+    public static func searchText(_ value: String?, field: String) throws(OneError) -> String? {
         guard let value else { return nil }
         guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw OneError.validation(field, "\(field) must not contain control characters")
@@ -27,7 +27,7 @@ enum Validate {
     }
 
     /// A JSON object (or nothing, meaning an empty object).
-    static func object(_ value: JSONValue?, field: String) throws(OneError) -> JSONValue {
+    public static func object(_ value: JSONValue?, field: String) throws(OneError) -> JSONValue {
         guard let value else { return [:] }
         guard case .object = value else {
             throw OneError.validation(field, "\(field) must be a JSON object, not \(value.typeName)")
@@ -36,13 +36,13 @@ enum Validate {
     }
 
     /// An ID of `kind` belonging in this request, or nothing.
-    static func optionalID(_ value: String?, _ kind: IDKind, field: String) throws(OneError) -> String? {
+    public static func optionalID(_ value: String?, _ kind: IDKind, field: String) throws(OneError) -> String? {
         guard let value else { return nil }
         return try kind.validate(value, field: field)
     }
 
     /// A plausible email address, lowercased: one `@`, something either side, a dot in the domain.
-    static func email(_ value: String?, field: String = "email") throws(OneError) -> String {
+    public static func email(_ value: String?, field: String = "email") throws(OneError) -> String {
         let email = try text(value, field: field, maxLength: 254).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),

@@ -10,7 +10,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as OneError {
-            return ErrorBody(error).response(status: error.httpStatus)
+            return ErrorBody(error).response(
+                status: error.httpStatus, headers: error.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
         } catch let error as any HTTPResponseError {
             let status = error.status
             let code: OneError.Code = switch status {
@@ -50,9 +51,9 @@ extension OneError {
     /// The one mapping of domain error codes to HTTP statuses.
     var httpStatus: HTTPResponse.Status {
         switch code {
-        case .validation, .invalidJSON, .invalidID, .invalidCursor: .badRequest
+        case .validation, .invalidJSON, .invalidID, .invalidCursor, .invalidToken: .badRequest
         case .unauthenticated: .unauthorized
-        case .forbidden, .quotaExceeded: .forbidden
+        case .forbidden, .quotaExceeded, .emailNotVerified: .forbidden
         case .notFound: .notFound
         case .conflict, .groupArchived, .alreadyInitialized: .conflict
         case .payloadTooLarge: .contentTooLarge
