@@ -9,6 +9,14 @@ public struct SignUpRequest: Codable, Sendable {
     public var groupId: String?
     /// The token of an invitation mailed to this email, accepted as the account is made.
     public var invitation: String?
+
+    public init(email: String?, password: String?, name: String? = nil, groupId: String? = nil, invitation: String? = nil) {
+        self.email = email
+        self.password = password
+        self.name = name
+        self.groupId = groupId
+        self.invitation = invitation
+    }
 }
 
 extension AuthService {

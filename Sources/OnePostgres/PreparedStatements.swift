@@ -11,7 +11,7 @@ enum Prepared {
             SELECT k.id, k.group_id, k.name, k.role, k.permissions, k.person_id, k.rate_limit_requests,
                    k.rate_limit_burst, k.prefix, k.expires_at, k.created_at, k.last_used_at, k.status, m.role AS person_role
             FROM api_keys k
-                LEFT JOIN memberships m ON m.group_id = k.group_id AND m.person_id = k.person_id AND m.status = 'active'
+                LEFT JOIN memberships m ON m.group_id = k.group_id AND m.person_id = k.person_id
             WHERE k.hash = $1
             """
         let hash: String

@@ -40,7 +40,9 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
     func run<T>(_ work: (Database) throws -> T) throws -> T {
         do {
             return try writer.writeWithoutTransaction(work)
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+        {
             throw UniqueViolation(Self.rule(error.message ?? ""))
         }
     }

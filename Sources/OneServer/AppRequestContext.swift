@@ -1,17 +1,26 @@
 import Hummingbird
+import NIOCore
 import OneCore
 
-/// The context every request carries: the core storage Hummingbird needs, and the principal
-/// the authentication middleware proved.
+/// The context every request carries: the core storage Hummingbird needs, who is asking, and
+/// where from.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by ``AuthenticationMiddleware``; every route under `/api` may rely on it.
+    /// Set by ``AuthenticationMiddleware``; every tenant route under `/api` may rely on it.
     public var principal: Principal?
+    /// The session the request presented, when it presented one.
+    public var session: SessionCredential?
+    /// Whether the session came in the cookie, which browsers attach on their own (so unsafe
+    /// requests must prove they come from a trusted origin).
+    public var sessionFromCookie = false
+    /// The peer's IP address.
+    public let clientAddress: String?
     let maxBodySize: Int
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
         self.maxBodySize = AppConfiguration.defaultMaxBodySize
     }
 
@@ -20,7 +29,15 @@ public struct AppRequestContext: RequestContext {
     /// The principal of an authenticated route. Routes are mounted behind the authentication
     /// middleware, so a missing one is a wiring mistake, answered as 401 rather than trusted.
     func requirePrincipal() throws -> Principal {
-        guard let principal else { throw OneError(.unauthenticated, "X-API-Key header is required") }
+        guard let principal else { throw OneError(.unauthenticated, "authentication is required: send X-API-Key, or sign in") }
         return principal
+    }
+
+    /// The caller's session, for `/api/auth` routes that act on the signed-in account.
+    func requireSession() throws -> SessionCredential {
+        guard let session else {
+            throw OneError(.unauthenticated, "sign in first: send the session as Authorization: Bearer or the session cookie")
+        }
+        return session
     }
 }

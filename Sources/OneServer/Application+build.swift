@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import OneAuth
 import OneCore
 
 /// How the server is run: where it listens and what it accepts.
@@ -21,11 +22,17 @@ public struct AppConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The most connections open at once; a connection past it is answered 503 and closed.
     public var maxConnections: Int
+    /// Unsafe requests to `/api/auth` one client address may make (sign-in, sign-up, mail).
+    public var authAddressLimit: RateLimit
+
+    public static let defaultAuthAddressLimit = RateLimit(requests: 60, burst: 20)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
-        headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30), maxConnections: Int = 4096
+        headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30), maxConnections: Int = 4096,
+        authAddressLimit: RateLimit = Self.defaultAuthAddressLimit
     ) {
+        self.authAddressLimit = authAddressLimit
         self.host = host
         self.port = port
         self.logLevel = logLevel
@@ -38,14 +45,14 @@ public struct AppConfiguration: Sendable {
 /// Builds the whole HTTP application around a ready ``OneService``. Used by `one serve` and by
 /// the tests, so both run exactly the same server.
 public func buildApplication(
-    _ configuration: AppConfiguration, service: OneService, services: [any Service] = []
+    _ configuration: AppConfiguration, service: OneService, auth: AuthService, services: [any Service] = []
 ) -> some ApplicationProtocol {
     var logger = Logger(label: "one")
     logger.logLevel = configuration.logLevel
     let connectionLimit = ConnectionLimit(maximum: configuration.maxConnections)
     let headerTimeout = TimeAmount(configuration.headerTimeout)
     return Application(
-        router: buildRouter(service: service),
+        router: buildRouter(service: service, auth: auth, addressLimit: configuration.authAddressLimit),
         server: .http1(configuration: .init(
             additionalChannelHandlers: [connectionLimit.handler(), RequestHeadTimeout(timeout: headerTimeout)],
             idleTimeout: .init(configuration.idleTimeout))),
@@ -55,18 +62,24 @@ public func buildApplication(
     )
 }
 
-/// The route table: public probes at the top, then every dimension behind API-key authentication.
-public func buildRouter(service: OneService) -> Router<AppRequestContext> {
+/// The route table: public probes at the top, sign-in under `/api/auth`, then every dimension
+/// behind authentication by API key or session.
+public func buildRouter(
+    service: OneService, auth: AuthService, addressLimit: RateLimit = AppConfiguration.defaultAuthAddressLimit
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    let rateLimiter = RateLimiter()
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: CORSMiddleware(
-        allowOrigin: .all, allowHeaders: [.contentType, .apiKey, .groupId],
-        allowMethods: [.get, .post, .patch, .delete, .options]))
+    router.add(middleware: BrowserMiddleware(auth: auth.configuration))
     router.addRoutes(HealthController(service: service).routes)
+    router.group("api/auth")
+        .add(middleware: AuthRoutesMiddleware(
+            service: service, auth: auth.configuration, addressLimit: addressLimit, rateLimiter: rateLimiter))
+        .addRoutes(AuthController(auth: auth).routes)
     let api = router.group("api")
-        .add(middleware: AuthenticationMiddleware(service: service, rateLimiter: RateLimiter()))
+        .add(middleware: AuthenticationMiddleware(service: service, auth: auth.configuration, rateLimiter: rateLimiter))
     api.addRoutes(GroupController(service: service).routes, atPath: "groups")
-    api.addRoutes(PeopleController(service: service).routes, atPath: "people")
+    api.addRoutes(PeopleController(service: service, auth: auth).routes, atPath: "people")
     api.addRoutes(ThingController(service: service).routes, atPath: "things")
     api.addRoutes(ConnectionController(service: service).routes, atPath: "connections")
     api.addRoutes(EventController(service: service).routes, atPath: "events")

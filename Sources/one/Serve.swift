@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import OneAuth
 import OneCore
 import OneServer
 
@@ -20,6 +21,20 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int = 30
     @Option(name: .customLong("max-connections"), help: "The most connections open at once; more wait to be accepted.")
     var maxConnections: Int = 4096
+    @Option(name: .customLong("public-url"), help: "The URL people reach the server at: links in mail start with it, and https turns on Secure cookies and HSTS. Default: http://HOST:PORT.")
+    var publicURL: String?
+    @Option(name: .customLong("cors-origin"), help: "An origin (https://app.example.com) whose pages may call the API with credentials; repeatable.")
+    var corsOrigins: [String] = []
+    @Option(name: .customLong("cookie-samesite"), help: "SameSite of the session cookie: Strict, Lax or None.")
+    var cookieSameSite: String = "Lax"
+    @Flag(name: .customLong("cookie-secure"), inversion: .prefixedNo, help: "Mark the session cookie Secure (default: when --public-url is https).")
+    var cookieSecure: Bool?
+    @Flag(name: .customLong("require-email-verification"), help: "Refuse sign-in until the email is verified.")
+    var requireEmailVerification = false
+    @Flag(name: .customLong("no-magic-link-signup"), help: "Magic links sign in existing accounts only.")
+    var noMagicLinkSignup = false
+    @Option(name: .customLong("bcrypt-cost"), help: "bcrypt work factor for passwords, 10 to 16.")
+    var bcryptCost: Int = 12
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -28,6 +43,26 @@ struct Serve: AsyncParsableCommand {
         guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 1000000") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
+        guard (10...16).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 10 and 16") }
+        guard SessionCookie.SameSite.allCases.contains(where: { $0.rawValue.lowercased() == cookieSameSite.lowercased() }) else {
+            throw ValidationError("--cookie-samesite must be Strict, Lax or None")
+        }
+        for origin in corsOrigins + (publicURL.map { [$0] } ?? []) where AuthConfiguration.origin(of: origin) == nil {
+            throw ValidationError("'\(origin)' is not an http(s) URL")
+        }
+    }
+
+    /// Sign-in settings from the flags and the environment (OAuth providers, mail API).
+    func authConfiguration(_ environment: [String: String]) -> AuthConfiguration {
+        AuthConfiguration(
+            publicURL: publicURL ?? "http://\(host):\(port)",
+            trustedOrigins: corsOrigins.compactMap(AuthConfiguration.origin(of:)), bcryptCost: UInt8(bcryptCost),
+            requireEmailVerification: requireEmailVerification, magicLinkSignup: !noMagicLinkSignup,
+            cookie: SessionCookie(
+                secure: cookieSecure,
+                sameSite: SessionCookie.SameSite.allCases.first { $0.rawValue.lowercased() == cookieSameSite.lowercased() } ?? .lax),
+            providers: OAuthProvider.fromEnvironment(environment),
+            mailFrom: environment["ONE_MAIL_FROM"] ?? "ONE <no-reply@localhost>")
     }
 
     func run() async throws {
@@ -56,6 +91,13 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info, headerTimeout: .seconds(headerTimeout),
             idleTimeout: .seconds(idleTimeout),
             maxConnections: maxConnections)
-        try await buildApplication(configuration, service: service).runService()
+        let environment = ProcessInfo.processInfo.environment
+        let authConfiguration = authConfiguration(environment)
+        var mailer: (any Mailer)?
+        if let url = environment["ONE_MAIL_API_URL"], let key = environment["ONE_MAIL_API_KEY"] {
+            mailer = HTTPMailer(url: url, apiKey: key, from: authConfiguration.mailFrom)
+        }
+        let auth = AuthService(one: service, configuration: authConfiguration, mailer: mailer)
+        try await buildApplication(configuration, service: service, auth: auth).runService()
     }
 }

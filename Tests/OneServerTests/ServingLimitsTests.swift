@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Logging
+import OneAuth
 import OneCore
 import OneServer
 import OneSQLite
@@ -14,7 +15,8 @@ struct ServingLimitsTests {
     ) async throws {
         try await TestStore.sqlite.withFreshStore { store, _ in
             let service = OneService(store: store, ontology: try Ontology.base())
-            let app = buildApplication(configuration, service: service)
+            let auth = AuthService(one: service, configuration: TestServer.authConfiguration())
+            let app = buildApplication(configuration, service: service, auth: auth)
             try await app.test(.live) { client in
                 try await body(try #require(client.port), API(client: client))
             }

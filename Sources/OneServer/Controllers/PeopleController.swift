@@ -1,9 +1,11 @@
 import Hummingbird
+import OneAuth
 import OneCore
 
 /// `/api/people`: members of a group and their roles.
 struct PeopleController {
     let service: OneService
+    let auth: AuthService
 
     var routes: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -14,7 +16,11 @@ struct PeopleController {
         routes.post { request, context in
             var request = request
             let input = try await request.decodeBody(NewPerson.self, context: context)
-            return JSON(try await service.invitePerson(input, in: try await context.scope(service, request)), status: .created)
+            let scope = try await context.scope(service, request)
+            let invitation = try await service.invitePerson(input, in: scope)
+            let group = try await service.store.group(id: scope.groupId)
+            await auth.sendInvitation(invitation, groupName: group?.name ?? "a group")
+            return JSON(invitation.person, status: .created)
         }
         routes.get(":id") { request, context in
             JSON(try await service.person(id: try context.id, in: try await context.scope(service, request)))

@@ -51,6 +51,10 @@ struct JSON<Value: JSONRepresentable>: ResponseGenerator {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        response()
+    }
+
+    func response() -> Response {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(512)
         value.json.write(into: &bytes)

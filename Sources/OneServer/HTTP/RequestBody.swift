@@ -12,6 +12,11 @@ extension Request {
     /// Decodes a JSON object body of type `T`: 413 past the size limit, 400 for malformed JSON,
     /// a non-object, an unknown field, or a field of the wrong type (naming the field).
     mutating func decodeBody<T: RequestBody>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        try await decodeBody(type, fields: T.fields, context: context)
+    }
+
+    /// ``decodeBody(_:context:)`` with the allowed fields given by the route.
+    mutating func decodeBody<T: Decodable>(_ type: T.Type, fields: Set<String>, context: AppRequestContext) async throws -> T {
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw OneError(.invalidJSON, "request body is required: send a JSON object") }
@@ -19,8 +24,8 @@ extension Request {
         guard let object = value.objectValue else {
             throw OneError(.invalidJSON, "request body must be a JSON object, not \(value.typeName)")
         }
-        if let unknown = object.keys.sorted().first(where: { !T.fields.contains($0) }) {
-            let allowed = T.fields.sorted().joined(separator: ", ")
+        if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
+            let allowed = fields.sorted().joined(separator: ", ")
             throw OneError.validation(unknown, "unknown field '\(unknown)'; allowed fields: \(allowed)")
         }
         do {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import OneCore
 import Synchronization
 
@@ -29,6 +30,29 @@ final class RateLimiter: Sendable {
 
     /// Spends one token for `keyId`; on refusal, the whole seconds until a token is back.
     func admit(keyId: String, limit: RateLimit) -> Int? {
+        spend(keyId, limit).retryAfter
+    }
+
+    /// What a bucket holds after a request: for the `X-RateLimit-*` headers.
+    struct Outcome {
+        var limit: Int
+        var remaining: Int
+        /// Seconds until the bucket is full again.
+        var reset: Int
+        /// Seconds until a token is back, when this request was refused.
+        var retryAfter: Int?
+
+        var headers: HTTPFields {
+            var fields: HTTPFields = [
+                .rateLimitLimit: String(limit), .rateLimitRemaining: String(remaining), .rateLimitReset: String(reset),
+            ]
+            if let retryAfter { fields[.retryAfter] = String(retryAfter) }
+            return fields
+        }
+    }
+
+    /// Spends one token for `keyId` if there is one.
+    func spend(_ keyId: String, _ limit: RateLimit) -> Outcome {
         let now = clock.now
         let perSecond = Double(limit.requests) / 60
         return buckets.withLock { buckets in
@@ -40,15 +64,24 @@ final class RateLimiter: Sendable {
             bucket.burst = Double(limit.burst)
             bucket.perSecond = perSecond
             defer { buckets[keyId] = bucket }
-            guard bucket.tokens >= 1 else {
-                return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
+            var retryAfter: Int?
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+            } else {
+                retryAfter = max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
             }
-            bucket.tokens -= 1
-            return nil
+            let reset = Int(((Double(limit.burst) - bucket.tokens) / perSecond).rounded(.up))
+            return Outcome(limit: limit.requests, remaining: Int(bucket.tokens), reset: reset, retryAfter: retryAfter)
         }
     }
 }
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension HTTPField.Name {
+    static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import HummingbirdTesting
 import NIOCore
+import OneAuth
 import OneCore
 import OneSQLite
 import OneServer
@@ -15,24 +16,42 @@ struct TestServer {
     let api: API
     let store: any Store
     let service: OneService
+    let auth: AuthService
     /// The platform owner's key and group, from bootstrap.
     let platform: Credentials
 
     /// Runs `body` against a new server on a fresh store of `kind`, then removes the store.
     static func run(
-        _ kind: TestStore = .sqlite, ontologyExtensions: [String] = [], _ body: @Sendable (TestServer) async throws -> Void
+        _ kind: TestStore = .sqlite, ontologyExtensions: [String] = [],
+        auth authConfiguration: AuthConfiguration = TestServer.authConfiguration(),
+        addressLimit: RateLimit = RateLimit(requests: 100_000, burst: 10_000),
+        mailer: (any Mailer)? = nil,
+        _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await kind.withFreshStore { store, _ in
             let service = OneService(store: store, ontology: try Ontology.load(extensions: ontologyExtensions))
+            let auth = AuthService(one: service, configuration: authConfiguration, mailer: mailer)
             let bootstrap = try await service.bootstrap()
-            let app = buildApplication(AppConfiguration(host: "127.0.0.1", port: 0, logLevel: .warning), service: service)
+            let app = buildApplication(
+                AppConfiguration(host: "127.0.0.1", port: 0, logLevel: .warning, authAddressLimit: addressLimit),
+                service: service, auth: auth)
             try await app.test(.live) { client in
                 let server = TestServer(
-                    api: API(client: client), store: store, service: service,
+                    api: API(client: client), store: store, service: service, auth: auth,
                     platform: Credentials(key: bootstrap.apiKey, groupId: bootstrap.groupId, personId: bootstrap.personId))
                 try await body(server)
             }
         }
+    }
+
+    /// Sign-in settings for tests: bcrypt at its lowest cost, so tests spend no time hashing.
+    static func authConfiguration(
+        requireEmailVerification: Bool = false, providers: [String: OAuthProvider] = [:], trustedOrigins: [String] = [],
+        publicURL: String = "http://127.0.0.1:8080"
+    ) -> AuthConfiguration {
+        AuthConfiguration(
+            publicURL: publicURL, trustedOrigins: trustedOrigins, bcryptCost: 4,
+            requireEmailVerification: requireEmailVerification, providers: providers)
     }
 
     /// Creates a group under `parent` (top level when nil) with its own owner-level key.
