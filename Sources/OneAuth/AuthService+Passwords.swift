@@ -58,7 +58,11 @@ extension AuthService {
                 guard let record = try await transaction.authTokenForUpdate(hash: hash), record.email == email else {
                     throw OneError(.invalidToken, "this invitation is invalid, used, or for another email", field: "invitation")
                 }
-                _ = try await self.one.acceptInvitation(hash: hash, identityId: identity.id, now: now, transaction)
+                do {
+                    _ = try await self.one.acceptInvitation(hash: hash, identityId: identity.id, now: now, transaction)
+                } catch let error as OneError where error.code == .notFound {
+                    throw OneError(.invalidToken, error.message, field: "invitation")
+                }
                 identity.emailVerifiedAt = now  // the invitation reached this mailbox
                 try await transaction.updateIdentity(identity)
             }

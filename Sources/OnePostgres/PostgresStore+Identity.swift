@@ -195,7 +195,8 @@ extension PostgresTransaction {
     func updateAuthToken(_ token: AuthToken) async throws {
         try await query(
             """
-            UPDATE auth_tokens SET attempts = \(Int64(token.attempts)), data = \(token.data.jsonText())::jsonb
+            UPDATE auth_tokens SET attempts = \(Int64(token.attempts)), data = \(token.data.jsonText())::jsonb,
+                expires_at = \(token.expiresAt)
             WHERE hash = \(token.hash)
             """)
     }

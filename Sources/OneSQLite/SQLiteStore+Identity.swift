@@ -172,7 +172,9 @@ extension SQLiteTransaction {
     }
 
     func updateAuthToken(_ token: AuthToken) async throws {
-        try execute("UPDATE auth_tokens SET attempts = ?, data = ? WHERE hash = ?", [token.attempts, token.data.jsonText(), token.hash])
+        try execute(
+            "UPDATE auth_tokens SET attempts = ?, data = ?, expiresAt = ? WHERE hash = ?",
+            [token.attempts, token.data.jsonText(), token.expiresAt, token.hash])
     }
 
     func deleteAuthToken(hash: String) async throws {

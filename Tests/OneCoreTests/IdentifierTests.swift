@@ -76,6 +76,7 @@ struct IdentifierTests {
         let expected: [IDKind: String] = [
             .group: "grp", .person: "usr", .membership: "mem", .thing: "thg",
             .connection: "con", .event: "evt", .knowledge: "knw", .apiKey: "key", .identity: "idn",
+            .session: "ses", .mail: "msg",
         ]
         for kind in IDKind.allCases {
             #expect(kind.rawValue == expected[kind])

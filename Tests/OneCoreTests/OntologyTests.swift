@@ -117,10 +117,12 @@ struct OntologyTests {
     func customEventGood() throws {
         let base = try Ontology.base()
         try base.checkCustomEventType("course_enrolled")
-        try base.checkCustomEventType("user_login")
+        try base.checkCustomEventType("profile_updated")
     }
 
-    @Test("checkCustomEventType refuses lifecycle types", arguments: ["thing_created", "api_key_revoked", "group_archived"])
+    @Test(
+        "checkCustomEventType refuses lifecycle types, sign-in ones included",
+        arguments: ["thing_created", "api_key_revoked", "group_archived", "user_login", "password_reset_completed"])
     func customEventLifecycle(type: String) throws {
         let base = try Ontology.base()
         let error = try #require(throws: OneError.self) { try base.checkCustomEventType(type) }
@@ -135,8 +137,9 @@ struct OntologyTests {
         let error = try #require(throws: OneError.self) { try base.checkCustomEventType("made_up_event") }
         #expect(error.code == .validation)
         #expect(error.field == "type")
-        #expect(error.message.contains("user_login"))
+        #expect(error.message.contains("course_enrolled"))
         #expect(!error.message.contains("thing_created"))
+        #expect(!error.message.contains("user_login"))
     }
 
     @Test("load(extensions:) with no extensions is the base")

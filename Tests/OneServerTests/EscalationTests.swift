@@ -67,7 +67,7 @@ struct EscalationTests {
         try await TestServer.run(store) { server in
             let tenant = try await server.makeTenant()
             try await server.expectUnchanged(tenant.groupId) {
-                try await server.api.request(.post, "/api/events", key: tenant.key, rawBody: #"{"type":"user_login","metadata":{"a":"\u0000"}}"#)
+                try await server.api.request(.post, "/api/events", key: tenant.key, rawBody: #"{"type":"profile_updated","metadata":{"a":"\u0000"}}"#)
                     .expectError(.badRequest, "INVALID_JSON")
                 try await server.api.request(.post, "/api/things", key: tenant.key, rawBody: #"{"type":"course","name":"a\u0000b"}"#)
                     .expectError(.badRequest, "INVALID_JSON")
@@ -120,11 +120,11 @@ struct EscalationTests {
             try await api.post("/api/groups", key: bob.key, body: ["name": "Team"]).expect(.created)
             try await api.post("/api/groups", key: bob.key, body: ["name": "Team"]).expectError(.conflict, "CONFLICT")
             let bobPerson = try #require(try await api.post("/api/people", key: bob.key, body: ["email": "b@b.example"]).expect(.created)["_id"]?.stringValue)
-            try await api.post("/api/events", key: alice.key, body: ["type": "user_login", "targetId": .string(bobPerson)])
+            try await api.post("/api/events", key: alice.key, body: ["type": "profile_updated", "targetId": .string(bobPerson)])
                 .expectError(.notFound, "NOT_FOUND", field: "targetId")
-            try await api.post("/api/events", key: alice.key, body: ["type": "user_login", "targetId": .string(bob.groupId)])
+            try await api.post("/api/events", key: alice.key, body: ["type": "profile_updated", "targetId": .string(bob.groupId)])
                 .expectError(.notFound, "NOT_FOUND", field: "targetId")
-            try await api.post("/api/events", key: alice.key, body: ["type": "user_login", "targetId": .string(alice.groupId)]).expect(.created)
+            try await api.post("/api/events", key: alice.key, body: ["type": "profile_updated", "targetId": .string(alice.groupId)]).expect(.created)
         }
     }
 }

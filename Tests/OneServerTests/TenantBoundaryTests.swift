@@ -149,7 +149,7 @@ struct TenantBoundaryTests {
                 try await api.post("/api/things", key: tenant.key, body: ["type": "course", "name": "x"]).expectError(.conflict, "GROUP_ARCHIVED")
                 try await api.post("/api/keys", key: tenant.key, body: ["name": "k"]).expectError(.conflict, "GROUP_ARCHIVED")
                 try await api.post("/api/people", key: tenant.key, body: ["email": "late@example.com"]).expectError(.conflict, "GROUP_ARCHIVED")
-                try await api.post("/api/events", key: tenant.key, body: ["type": "user_login"]).expectError(.conflict, "GROUP_ARCHIVED")
+                try await api.post("/api/events", key: tenant.key, body: ["type": "profile_updated"]).expectError(.conflict, "GROUP_ARCHIVED")
             }
             try await server.expectUnchanged(child) {
                 try await api.post("/api/things", key: tenant.key, group: child, body: ["type": "course", "name": "x"])
@@ -278,7 +278,7 @@ struct TenantBoundaryTests {
                 "/api/keys", key: alice.key, body: ["name": "k", "role": "group_user", "personId": .string(alicesId)]
             ).expect(.created)
             let boundKey = try #require(minted["key"]?.stringValue)
-            let event = try await api.post("/api/events", key: boundKey, body: ["type": "user_login"]).expect(.created)
+            let event = try await api.post("/api/events", key: boundKey, body: ["type": "profile_updated"]).expect(.created)
             #expect(event["actorId"]?.stringValue == alicesId)
             #expect(event["actorId"]?.stringValue != bobsId)
 

@@ -31,6 +31,7 @@ public protocol IdentityTransaction: AnyObject {
 
     func insertAuthToken(_ token: AuthToken) async throws
     func authTokenForUpdate(hash: String) async throws -> AuthToken?
+    /// Saves a token's attempts, data and expiry.
     func updateAuthToken(_ token: AuthToken) async throws
     func deleteAuthToken(hash: String) async throws
     /// Withdraws the identity's outstanding tokens of one purpose (older reset links, say).

@@ -237,6 +237,10 @@ extension OneService {
     }
 
     static func validated(_ settings: GroupSettings) throws(OneError) -> GroupSettings {
+        if let perMinute = settings.limits?[.requestsPerMinute], perMinute < 1 {
+            throw OneError.validation(
+                "settings.limits.requestsPerMinute", "settings.limits.requestsPerMinute must be at least 1; leave it out for no limit")
+        }
         for (resource, limit) in settings.limits ?? [:] where limit < 0 {
             throw OneError.validation("settings.limits.\(resource.rawValue)", "settings.limits.\(resource.rawValue) must not be negative")
         }

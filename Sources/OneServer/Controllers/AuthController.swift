@@ -127,11 +127,16 @@ struct AuthController {
                 state: request.uri.queryParameters["state"].map(String.init), client: Self.client(request, context))
             let wantsJSON = request.headers[.accept]?.contains("application/json") == true
             if wantsJSON { return signingIn(outcome) }
-            var response = Response(status: .found, headers: [.location: auth.configuration.publicURL + "/", .cacheControl: "no-store"])
-            if case .signedIn(let signedIn) = outcome, let issued = signedIn.session {
-                response.headers[.setCookie] = cookie(issued)
+            // A browser goes home signed in, or to the page that asks for the second factor.
+            switch outcome {
+            case .signedIn(let signedIn):
+                var response = Response(status: .found, headers: [.location: auth.configuration.publicURL + "/", .cacheControl: "no-store"])
+                if let issued = signedIn.session { response.headers[.setCookie] = cookie(issued) }
+                return response
+            case .twoFactorRequired(let challenge):
+                let location = auth.configuration.publicURL + "/auth/two-factor?challenge=" + challenge
+                return Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
             }
-            return response
         }
         return routes
     }

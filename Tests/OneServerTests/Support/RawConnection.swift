@@ -22,7 +22,10 @@ final class RawConnection: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if connected != 0 {
-            close(descriptor)
+            // Through hangUp, so deinit (which runs for a class whose init throws once it is
+            // fully initialised) does not close the number again: by then another socket
+            // (NIO's) may own it.
+            hangUp()
             if required { Issue.record("could not connect to the test server") }
             throw ConnectionRefused()
         }

@@ -15,6 +15,8 @@ import Testing
 struct TestServer {
     let api: API
     let store: any Store
+    /// The SQLite file's path or the PostgreSQL URL.
+    let location: String
     let service: OneService
     let auth: AuthService
     /// The platform owner's key and group, from bootstrap.
@@ -28,7 +30,7 @@ struct TestServer {
         mailer: (any Mailer)? = nil,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
-        try await kind.withFreshStore { store, _ in
+        try await kind.withFreshStore { store, location in
             let service = OneService(store: store, ontology: try Ontology.load(extensions: ontologyExtensions))
             let auth = AuthService(one: service, configuration: authConfiguration, mailer: mailer)
             let bootstrap = try await service.bootstrap()
@@ -37,7 +39,7 @@ struct TestServer {
                 service: service, auth: auth)
             try await app.test(.live) { client in
                 let server = TestServer(
-                    api: API(client: client), store: store, service: service, auth: auth,
+                    api: API(client: client), store: store, location: location, service: service, auth: auth,
                     platform: Credentials(key: bootstrap.apiKey, groupId: bootstrap.groupId, personId: bootstrap.personId))
                 try await body(server)
             }
