@@ -240,7 +240,7 @@ actor Mailbox: Mailer {
 
     /// The `token=` of every link sent.
     var tokens: [String] {
-        sent.flatMap(\.links).compactMap { $0.split(separator: "token=").last.map(String.init) }
+        sent.flatMap(\.links).compactMap { $0.components(separatedBy: "token=").dropFirst().last }
     }
 }
 

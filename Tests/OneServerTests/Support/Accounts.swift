@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import OneCore
 import Testing
@@ -50,7 +51,7 @@ extension TestServer {
         let mail = try #require(try await mails(to: email).last { $0.subject.contains(subject) }, sourceLocation: sourceLocation)
         let link = try #require(mail.links.first, sourceLocation: sourceLocation)
         #expect(mail.text.contains(link), sourceLocation: sourceLocation)
-        let token = try #require(link.split(separator: "token=").last.map(String.init), sourceLocation: sourceLocation)
+        let token = try #require(link.components(separatedBy: "token=").dropFirst().last, sourceLocation: sourceLocation)
         return token
     }
 }
