@@ -47,3 +47,8 @@ final class SignInThrottle: Sendable {
         return 1000 << Timestamp(failures - freeFailures)
     }
 }
+
+extension AuthService {
+    /// Milliseconds an email must wait after `failures` failed sign-ins in a row.
+    public static func signInDelay(afterFailures failures: Int) -> Timestamp { SignInThrottle.delay(afterFailures: failures) }
+}
