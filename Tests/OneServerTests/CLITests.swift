@@ -106,4 +106,32 @@ struct CLITests {
             #expect(!result.error.contains("not-the-password"), "the error never repeats a password")
         }
     }
+
+    @Test("one outbox prints the mail a running server kept, as text and as JSON")
+    func outbox() async throws {
+        let directory = try OneProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try OneProcess.run(["outbox", "--data-dir", directory]).output.contains("empty"))
+        let (process, port) = try OneProcess.serve(dataDirectory: directory, extra: ["--public-url", "https://one.example.com"])
+        try await OneProcess.waitForHealth(port: port)
+        let sent = try await OneProcess.request(port: port, "POST", "/api/auth/magic-link", key: "", body: ["email": "cli@example.com"])
+        process.terminate()
+        process.waitUntilExit()
+        #expect(sent.status == 200)
+        let printed = try OneProcess.run(["outbox", "--json", "--data-dir", directory])
+        #expect(printed.status == 0)
+        let mails = try JSONValue(jsonText: printed.output)
+        guard case .array(let items) = mails, let mail = items.first?.objectValue else {
+            Issue.record("no mail in \(printed.output)")
+            return
+        }
+        #expect(mail["to"] == "cli@example.com")
+        #expect(mail["subject"]?.stringValue?.contains("sign-in link") == true)
+        let link = try #require(mail["links"]?.arrayValue?.first?.stringValue)
+        #expect(link.hasPrefix("https://one.example.com/auth/magic-link?token="))
+        #expect(mail["text"]?.stringValue?.contains(link) == true && mail["createdAt"] != nil)
+        let text = try OneProcess.run(["outbox", "--data-dir", directory]).output
+        #expect(text.contains("To: cli@example.com") && text.contains(link))
+        #expect(try OneProcess.run(["outbox", "--limit", "0", "--data-dir", directory]).status == 2)
+    }
 }
