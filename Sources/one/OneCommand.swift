@@ -61,7 +61,9 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Runs `body` with the domain service on the chosen store.
-    func withService<T: Sendable>(_ body: (OneService) async throws -> T) async throws -> T {
-        try await location.withService(ontologies: ontologies, body)
+    func withService<T: Sendable>(
+        sessionRateLimit: RateLimit = .default, _ body: (OneService) async throws -> T
+    ) async throws -> T {
+        try await location.withService(ontologies: ontologies, sessionRateLimit: sessionRateLimit, body)
     }
 }

@@ -35,6 +35,10 @@ struct Serve: AsyncParsableCommand {
     var noMagicLinkSignup = false
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt work factor for passwords, 10 to 16.")
     var bcryptCost: Int = 12
+    @Option(name: .customLong("session-rate-limit"), help: "Requests per minute each signed-in session may make (bursts of a tenth).")
+    var sessionRateLimit: Int = 1000
+    @Option(name: .customLong("auth-rate-limit"), help: "Writes per minute each client address may make to /api/auth (bursts of a third).")
+    var authRateLimit: Int = 60
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -43,6 +47,9 @@ struct Serve: AsyncParsableCommand {
         guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 1000000") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
+        guard sessionRateLimit >= 1, authRateLimit >= 1 else {
+            throw ValidationError("--session-rate-limit and --auth-rate-limit must be at least 1")
+        }
         guard (10...16).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 10 and 16") }
         guard SessionCookie.SameSite.allCases.contains(where: { $0.rawValue.lowercased() == cookieSameSite.lowercased() }) else {
             throw ValidationError("--cookie-samesite must be Strict, Lax or None")
@@ -66,7 +73,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await store.withService { service in try await serve(service) }
+        let sessionLimit = RateLimit(requests: sessionRateLimit, burst: max(1, sessionRateLimit / 10))
+        try await store.withService(sessionRateLimit: sessionLimit) { service in try await serve(service) }
     }
 
     private func serve(_ service: OneService) async throws {
@@ -90,7 +98,8 @@ struct Serve: AsyncParsableCommand {
         let configuration = AppConfiguration(
             host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info, headerTimeout: .seconds(headerTimeout),
             idleTimeout: .seconds(idleTimeout),
-            maxConnections: maxConnections)
+            maxConnections: maxConnections,
+            authAddressLimit: RateLimit(requests: authRateLimit, burst: max(1, authRateLimit / 3)))
         let environment = ProcessInfo.processInfo.environment
         let authConfiguration = authConfiguration(environment)
         var mailer: (any Mailer)?

@@ -11,19 +11,21 @@ struct StoreLocation {
 
     /// Runs `body` with a ready service on the store; for PostgreSQL the connection pool runs
     /// for exactly as long as `body` does.
-    func withService<T: Sendable>(ontologies: [String], _ body: (OneService) async throws -> T) async throws -> T {
+    func withService<T: Sendable>(
+        ontologies: [String], sessionRateLimit: RateLimit = .default, _ body: (OneService) async throws -> T
+    ) async throws -> T {
         let ontology = try Ontology.load(extensions: ontologies)
         if let databaseURL {
             let store = try PostgresStore(url: databaseURL)
             // Several nodes share this database: keys are read on every request, so a revocation
             // on one node is seen by all at once.
             return try await store.withRunning {
-                try await body(OneService(store: store, ontology: ontology, keyCacheLifetime: 0))
+                try await body(OneService(store: store, ontology: ontology, keyCacheLifetime: 0, sessionRateLimit: sessionRateLimit))
             }
         }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("one.sqlite"))
-        return try await body(OneService(store: store, ontology: ontology))
+        return try await body(OneService(store: store, ontology: ontology, sessionRateLimit: sessionRateLimit))
     }
 
     /// How to describe this store to a person.

@@ -1,7 +1,9 @@
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import OneAuth
 import OneCore
+import Synchronization
 import Testing
 
 /// Rate limits (per key, per session, per group, per client address, per account), the origin
@@ -14,12 +16,12 @@ struct AuthLimitsTests {
     func perKey() async throws {
         try await TestServer.run { server in
             let tenant = try await server.makeTenant()
-            let tight = try await server.makeKey(in: tenant.groupId, role: .groupUser, extra: ["rateLimit": ["requests": 60, "burst": 2]])
-            let other = try await server.makeKey(in: tenant.groupId, role: .groupUser, extra: ["rateLimit": ["requests": 60, "burst": 2]])
+            let tight = try await server.makeKey(in: tenant.groupId, role: .groupUser, extra: ["rateLimit": ["requests": 1, "burst": 2]])
+            let other = try await server.makeKey(in: tenant.groupId, role: .groupUser, extra: ["rateLimit": ["requests": 1, "burst": 2]])
             let first = try await server.api.get("/api/things", key: tight.key)
             #expect(first.status == .ok)
             #expect(Self.limitHeaders.allSatisfy { first.headers[$0] != nil })
-            #expect(first.headers[Self.limitHeaders[0]] == "60" && first.headers[Self.limitHeaders[1]] == "1")
+            #expect(first.headers[Self.limitHeaders[0]] == "1" && first.headers[Self.limitHeaders[1]] == "1")
             let missing = try await server.api.get("/api/things/thg_00000000000000000000000000", key: tight.key)
             #expect(missing.status == .notFound && missing.headers[Self.limitHeaders[1]] == "0", "errors carry the headers too")
             let refused = try await server.api.get("/api/things", key: tight.key)
@@ -51,7 +53,8 @@ struct AuthLimitsTests {
 
     @Test("repeated failed sign-ins slow one email down, then lock it, whether or not it has an account")
     func lockout() async throws {
-        try await TestServer.run { server in
+        let time = ManualTime()
+        try await TestServer.run(clock: OneCore.Clock { time.now }) { server in
             _ = try await server.signUp("lock@example.com")
             for email in ["lock@example.com", "ghost@example.com"] {
                 for _ in 0..<3 {
@@ -61,7 +64,21 @@ struct AuthLimitsTests {
                 #expect(slowed.status == .tooManyRequests && slowed.headers[.retryAfter] == "1", "\(email)")
                 // Even the right password waits: the throttle answers before checking anything.
                 #expect(try await server.signIn(email).status == .tooManyRequests)
+                time.advance(by: 1_000)
+                #expect(try await server.signIn(email, password: "wrong password").status == .unauthorized)
+                let longer = try await server.signIn(email, password: "wrong password")
+                #expect(longer.headers[.retryAfter] == "2", "the wait doubles")
+                // Ten failures lock the email for fifteen minutes.
+                for wait: Timestamp in [2_000, 4_000, 8_000, 16_000, 32_000, 64_000] {
+                    time.advance(by: wait)
+                    #expect(try await server.signIn(email, password: "wrong password").status == .unauthorized)
+                }
+                time.advance(by: 128_000)
+                let locked = try await server.signIn(email)
+                #expect(locked.status == .tooManyRequests && locked.headers[.retryAfter] == "772", "\(email)")
+                time.advance(by: 15 * 60 * 1000)
             }
+            try await server.signIn("lock@example.com").expect(.ok)
             // Another account is not affected.
             _ = try await server.signUp("free@example.com")
             try await server.signIn("free@example.com").expect(.ok)
@@ -71,7 +88,7 @@ struct AuthLimitsTests {
 
     @Test("one client address gets a bounded number of auth writes")
     func perAddress() async throws {
-        try await TestServer.run(addressLimit: RateLimit(requests: 60, burst: 3)) { server in
+        try await TestServer.run(addressLimit: RateLimit(requests: 1, burst: 3)) { server in
             for index in 0..<3 {
                 try await server.api.request(.post, "/api/auth/magic-link", key: nil, body: ["email": .string("a\(index)@example.com")]).expect(.ok)
             }
@@ -166,6 +183,13 @@ struct AuthLimitsTests {
             #expect(joined.objectValue?["user"]?.objectValue?["emailVerified"] == .bool(true))
         }
     }
+}
+
+/// A clock that moves only when told.
+final class ManualTime: Sendable {
+    private let value = Mutex<Timestamp>(Timestamp(Date().timeIntervalSince1970 * 1000))
+    var now: Timestamp { value.withLock { $0 } }
+    func advance(by milliseconds: Timestamp) { value.withLock { $0 += milliseconds } }
 }
 
 /// The throttle's schedule, read through its one public fact.

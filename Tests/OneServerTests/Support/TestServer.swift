@@ -27,11 +27,11 @@ struct TestServer {
         _ kind: TestStore = .sqlite, ontologyExtensions: [String] = [],
         auth authConfiguration: AuthConfiguration = TestServer.authConfiguration(),
         addressLimit: RateLimit = RateLimit(requests: 100_000, burst: 10_000),
-        mailer: (any Mailer)? = nil,
+        mailer: (any Mailer)? = nil, clock: OneCore.Clock = .system,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await kind.withFreshStore { store, location in
-            let service = OneService(store: store, ontology: try Ontology.load(extensions: ontologyExtensions))
+            let service = OneService(store: store, ontology: try Ontology.load(extensions: ontologyExtensions), clock: clock)
             let auth = AuthService(one: service, configuration: authConfiguration, mailer: mailer)
             let bootstrap = try await service.bootstrap()
             let app = buildApplication(
