@@ -56,7 +56,11 @@ extension AuthService {
         return try await completeFirstFactor(identity, method: "oauth_\(name)", client: client)
     }
 
+    /// The providers this server knows how to talk to.
+    static let supportedProviders: Set<String> = ["google", "github"]
+
     private func provider(_ name: String) throws -> OAuthProvider {
+        guard Self.supportedProviders.contains(name) else { throw OneError.notFound("OAuth provider '\(name)'") }
         guard let provider = configuration.providers[name] else {
             throw OneError.notFound("OAuth provider '\(name)' (configure ONE_OAUTH_\(name.uppercased())_CLIENT_ID and _CLIENT_SECRET)")
         }
@@ -100,7 +104,7 @@ extension AuthService {
             case .string(let id)?: subject = id
             default: throw Self.badProfile(provider)
             }
-            guard case .array(let emails) = try await fetchJSON(authorized(emailsURL, accessToken), from: provider) else {
+            guard let emails = try await fetchJSON(authorized(emailsURL, accessToken), from: provider).arrayValue else {
                 throw Self.badProfile(provider)
             }
             let primary = emails.compactMap { $0.objectValue }.first { $0["primary"] == .bool(true) && $0["verified"] == .bool(true) }

@@ -112,11 +112,15 @@ extension AuthService {
         return try await completeFirstFactor(identity, method: "magic_link", client: client)
     }
 
-    /// Mails an invitation that was just made.
-    public func sendInvitation(_ invitation: Invitation, groupName: String) async {
+    /// Invites a person into the scope's group (``OneService/invitePerson(_:in:)``) and mails
+    /// them the link that accepts it: every transport that invites gets both.
+    public func invite(_ input: NewPerson, in scope: Scope) async throws -> Person {
+        let invitation = try await one.invitePerson(input, in: scope)
+        let groupName = try await store.group(id: scope.groupId)?.name ?? "a group"
         await mail(
             to: invitation.person.email, subject: "You are invited to \(groupName)",
             intro: "You have been invited to join \(groupName). Follow this link to accept:",
             path: "/auth/invitation", token: invitation.token)
+        return invitation.person
     }
 }

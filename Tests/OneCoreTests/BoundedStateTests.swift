@@ -14,26 +14,26 @@ struct BoundedStateTests {
 
     @Test("the key cache keeps at most its capacity and drops expired entries first")
     func keyCacheBounded() {
-        let cache = APIKeyCache(lifetime: 1_000)
-        for index in 0..<(APIKeyCache.capacity + 500) {
+        let cache = CredentialCache<Credential>(lifetime: 1_000)
+        for index in 0..<(CredentialCache<Credential>.capacity + 500) {
             let (_, generation) = cache.lookup(hash: "h\(index)", now: Timestamp(index))
             cache.store(credential(index), hash: "h\(index)", now: Timestamp(index), generation: generation)
         }
-        #expect(cache.count <= APIKeyCache.capacity)
+        #expect(cache.count <= CredentialCache<Credential>.capacity)
         #expect(cache.count > 0)
     }
 
     @Test("a lookup that began before an eviction cannot put its stale answer back")
     func staleLookupsStayOut() {
-        let cache = APIKeyCache(lifetime: 1_000)
+        let cache = CredentialCache<Credential>(lifetime: 1_000)
         let (_, generation) = cache.lookup(hash: "h", now: 0)
-        cache.evict { $0.personId == "usr_p" }
+        cache.evict { $0.key.personId == "usr_p" }
         cache.store(credential(1, personId: "usr_p"), hash: "h", now: 1, generation: generation)
         #expect(cache.lookup(hash: "h", now: 2).0 == nil)
         let (_, fresh) = cache.lookup(hash: "h", now: 2)
         cache.store(credential(1, personId: "usr_p"), hash: "h", now: 2, generation: fresh)
         #expect(cache.lookup(hash: "h", now: 3).0 != nil)
-        cache.evict { $0.personId == "usr_p" && $0.groupId == "grp_g" }
+        cache.evict { $0.key.personId == "usr_p" && $0.key.groupId == "grp_g" }
         #expect(cache.lookup(hash: "h", now: 4).0 == nil, "changing the person evicts their keys at once")
     }
 

@@ -163,7 +163,7 @@ extension OneService {
 
     /// Revokes a key. Allowed in archived groups too: it only takes access away.
     private func revoke(_ key: APIKey, actorId: String?) async throws -> APIKey {
-        defer { keyCache.evict { $0.id == key.id } }
+        defer { keyCache.evict { $0.key.id == key.id } }
         return try await write { transaction in
             guard let current = try await transaction.apiKeyForUpdate(id: key.id, groupId: key.groupId) else {
                 throw OneError.notFound("API key")

@@ -144,8 +144,8 @@ extension OneService {
             try await transaction.append(self.draft(scope, "person_updated", target: id, change: .between(current, updated)))
             return updated
         }
-        keyCache.evict { $0.personId == id && $0.groupId == scope.groupId }
-        sessionCache.evictAll()
+        keyCache.evict { $0.key.personId == id && $0.key.groupId == scope.groupId }
+        sessionCache.evict { $0.memberships.contains { $0.personId == id && $0.groupId == scope.groupId } }
         return updated
     }
 
@@ -178,8 +178,8 @@ extension OneService {
                 try await transaction.append(removal.revoking(keyId))
             }
         }
-        keyCache.evict { $0.personId == id && $0.groupId == scope.groupId }
-        sessionCache.evictAll()
+        keyCache.evict { $0.key.personId == id && $0.key.groupId == scope.groupId }
+        sessionCache.evict { $0.memberships.contains { $0.personId == id && $0.groupId == scope.groupId } }
     }
 
     /// The person's memberships in the groups the caller can reach, each naming the person by

@@ -70,7 +70,7 @@ extension OneService {
 
     /// Forgets cached sessions of an identity, after sign-out or a password change.
     public func forgetSessions(identityId: String) {
-        sessionCache.evict(identityId: identityId)
+        sessionCache.evict { $0.session.identityId == identityId }
     }
 }
 

@@ -9,8 +9,8 @@ public struct OneService: Sendable {
     public let clock: Clock
     public let ids: IDGenerator
     let keyUsage: KeyUsageRecorder
-    let keyCache: APIKeyCache
-    let sessionCache: SessionCache
+    let keyCache: CredentialCache<Credential>
+    let sessionCache: CredentialCache<SessionCredential>
     let sessionSlides: KeyUsageRecorder
     let groupRequestLimits: GroupRequestLimits
     /// The allowance of each signed-in session, as a key's `rateLimit` is for keys.
@@ -28,10 +28,10 @@ public struct OneService: Sendable {
         self.clock = clock
         self.ids = IDGenerator(clock: clock)
         self.keyUsage = KeyUsageRecorder()
-        self.keyCache = APIKeyCache(lifetime: keyCacheLifetime)
-        self.sessionCache = SessionCache(lifetime: keyCacheLifetime)
+        self.keyCache = CredentialCache(lifetime: keyCacheLifetime)
+        self.sessionCache = CredentialCache(lifetime: keyCacheLifetime)
         self.sessionSlides = KeyUsageRecorder()
-        self.groupRequestLimits = GroupRequestLimits(lifetime: keyCacheLifetime)
+        self.groupRequestLimits = GroupRequestLimits()
         self.sessionRateLimit = sessionRateLimit
     }
 
@@ -128,49 +128,4 @@ final class KeyUsageRecorder: Sendable {
     }
 
     var count: Int { lastRecorded.withLock { $0.count } }
-}
-
-/// API keys recently looked up, by secret digest, so a request costs a dictionary probe rather
-/// than a query. Entries live `lifetime` milliseconds and at most `capacity` are kept.
-/// Revoking a key or changing the person it acts as removes entries at once, and a lookup that
-/// read the store before such a change cannot put its stale answer back: each change moves a
-/// generation on, and a lookup stores its answer only if the generation it started in holds.
-final class APIKeyCache: Sendable {
-    private struct State {
-        var entries: [String: (credential: Credential, cachedAt: Timestamp)] = [:]
-        var generation: UInt64 = 0
-    }
-
-    static let capacity = 10_000
-    private let lifetime: Timestamp
-    private let state = Mutex(State())
-
-    init(lifetime: Timestamp) { self.lifetime = lifetime }
-
-    /// The cached credential, or `nil` and the generation to pass to ``store(_:hash:now:generation:)``.
-    func lookup(hash: String, now: Timestamp) -> (Credential?, generation: UInt64) {
-        state.withLock { state in
-            guard let entry = state.entries[hash], now - entry.cachedAt < lifetime else { return (nil, state.generation) }
-            return (entry.credential, state.generation)
-        }
-    }
-
-    func store(_ credential: Credential, hash: String, now: Timestamp, generation: UInt64) {
-        guard lifetime > 0 else { return }
-        state.withLock { state in
-            guard state.generation == generation else { return }
-            state.entries.makeRoom(capacity: Self.capacity) { now - $0.cachedAt >= lifetime }
-            state.entries[hash] = (credential, now)
-        }
-    }
-
-    /// Forgets the entries `matching` returns true for.
-    func evict(where matching: (APIKey) -> Bool) {
-        state.withLock { state in
-            state.generation &+= 1
-            state.entries = state.entries.filter { !matching($0.value.credential.key) }
-        }
-    }
-
-    var count: Int { state.withLock { $0.entries.count } }
 }

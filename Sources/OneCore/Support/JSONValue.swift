@@ -19,6 +19,12 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The items of an array, or `nil` for any other value.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

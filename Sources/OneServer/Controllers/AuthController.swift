@@ -153,9 +153,7 @@ struct AuthController {
     }
 
     static func provider(_ context: AppRequestContext) throws -> String {
-        guard let provider = context.parameters.get("provider"), ["google", "github"].contains(provider) else {
-            throw OneError.notFound("OAuth provider")
-        }
+        guard let provider = context.parameters.get("provider") else { throw OneError.notFound("OAuth provider") }
         return provider
     }
 

@@ -16,11 +16,7 @@ struct PeopleController {
         routes.post { request, context in
             var request = request
             let input = try await request.decodeBody(NewPerson.self, context: context)
-            let scope = try await context.scope(service, request)
-            let invitation = try await service.invitePerson(input, in: scope)
-            let group = try await service.store.group(id: scope.groupId)
-            await auth.sendInvitation(invitation, groupName: group?.name ?? "a group")
-            return JSON(invitation.person, status: .created)
+            return JSON(try await auth.invite(input, in: try await context.scope(service, request)), status: .created)
         }
         routes.get(":id") { request, context in
             JSON(try await service.person(id: try context.id, in: try await context.scope(service, request)))

@@ -27,8 +27,7 @@ struct AuthRoutesMiddleware: RouterMiddleware {
         guard OriginCheck.isUnsafe(request.method) else { return try await next(request, context) }
         let outcome = rateLimiter.spend("address:" + (context.clientAddress ?? "unknown"), addressLimit)
         if let retryAfter = outcome.retryAfter {
-            let error = OneError(.rateLimited, "too many requests from this address; retry in \(retryAfter) s")
-            return ErrorBody(error).response(status: .tooManyRequests, headers: outcome.headers)
+            return outcome.refusal("too many requests from this address; retry in \(retryAfter) s")
         }
         return try await next(request, context)
     }

@@ -31,24 +31,29 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let principal = try context.requirePrincipal()
         let outcome = rateLimiter.spend(principal.credentialId, principal.rateLimit)
         if let retryAfter = outcome.retryAfter {
-            let error = OneError(.rateLimited, "rate limit of \(principal.rateLimit.requests) requests per minute exceeded; retry in \(retryAfter) s")
-            return ErrorBody(error).response(status: .tooManyRequests, headers: outcome.headers)
+            return outcome.refusal("rate limit of \(principal.rateLimit.requests) requests per minute exceeded; retry in \(retryAfter) s")
         }
         if let perMinute = try await service.requestLimit(ofGroup: principal.groupId) {
             let group = rateLimiter.spend("group:" + principal.groupId, RateLimit(requests: perMinute, burst: perMinute))
             if let retryAfter = group.retryAfter {
-                let error = OneError(.rateLimited, "the group's limit of \(perMinute) requests per minute is spent; retry in \(retryAfter) s")
-                return ErrorBody(error).response(status: .tooManyRequests, headers: group.headers)
+                return group.refusal("the group's limit of \(perMinute) requests per minute is spent; retry in \(retryAfter) s")
             }
         }
         var response: Response
         do {
             response = try await next(request, context)
         } catch let error as OneError {
-            response = ErrorBody(error).response(status: error.httpStatus)
+            response = error.response
         }
         response.headers.append(contentsOf: outcome.headers)
         return response
+    }
+}
+
+extension RateLimiter.Outcome {
+    /// The 429 answer to a refused request, with the bucket's headers.
+    func refusal(_ message: String) -> Response {
+        ErrorBody(OneError(.rateLimited, message)).response(status: .tooManyRequests, headers: headers)
     }
 }
 

@@ -10,8 +10,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as OneError {
-            return ErrorBody(error).response(
-                status: error.httpStatus, headers: error.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
+            return error.response
         } catch let error as any HTTPResponseError {
             let status = error.status
             let code: OneError.Code = switch status {
@@ -48,6 +47,11 @@ struct ErrorBody {
 }
 
 extension OneError {
+    /// The error as the client gets it: its status, its body, and `Retry-After` when it has one.
+    var response: Response {
+        ErrorBody(self).response(status: httpStatus, headers: retryAfter.map { [.retryAfter: String($0)] } ?? [:])
+    }
+
     /// The one mapping of domain error codes to HTTP statuses.
     var httpStatus: HTTPResponse.Status {
         switch code {
