@@ -38,11 +38,7 @@ extension OneService {
         }
         let hash = APIKeySecret.hash(secret)
         let now = clock.now()
-        var (found, generation) = keyCache.lookup(hash: hash, now: now)
-        if found == nil, let stored = try await store.credential(hash: hash) {
-            keyCache.store(stored, hash: hash, now: clock.now(), generation: generation)
-            found = stored
-        }
+        let found = try await keyCache.value(hash: hash, clock: clock) { try await store.credential(hash: hash) }
         guard let credential = found else { throw OneError(.unauthenticated, "X-API-Key is not a valid API key") }
         let key = credential.key
         guard key.status == .active else { throw OneError(.unauthenticated, "this API key has been revoked") }

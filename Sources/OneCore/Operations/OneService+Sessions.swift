@@ -9,11 +9,7 @@ extension OneService {
         guard SessionToken.isWellFormed(token) else { throw OneError(.unauthenticated, "the session token is not valid") }
         let hash = SecretToken.hash(token)
         let now = clock.now()
-        var (found, generation) = sessionCache.lookup(hash: hash, now: now)
-        if found == nil, let stored = try await store.sessionCredential(hash: hash) {
-            sessionCache.store(stored, hash: hash, now: clock.now(), generation: generation)
-            found = stored
-        }
+        let found = try await sessionCache.value(hash: hash, clock: clock) { try await store.sessionCredential(hash: hash) }
         guard let credential = found else { throw OneError(.unauthenticated, "the session token is not valid") }
         let session = credential.session
         guard session.expiresAt > now else { throw OneError(.unauthenticated, "the session has expired; sign in again") }

@@ -35,6 +35,16 @@ final class CredentialCache<Value: Sendable>: Sendable {
         }
     }
 
+    /// The value for `hash`: the cached one while it lives, else what `load` reads, kept unless
+    /// an eviction happened while it was read.
+    func value(hash: String, clock: Clock, load: () async throws -> Value?) async rethrows -> Value? {
+        let (cached, generation) = lookup(hash: hash, now: clock.now())
+        if let cached { return cached }
+        guard let loaded = try await load() else { return nil }
+        store(loaded, hash: hash, now: clock.now(), generation: generation)
+        return loaded
+    }
+
     /// Forgets the entries `matching` returns true for.
     func evict(where matching: (Value) -> Bool) {
         state.withLock { state in
