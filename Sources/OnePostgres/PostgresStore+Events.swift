@@ -35,3 +35,15 @@ extension PostgresStore {
             after: page.after.flatMap(Int64.init), decode: Event.init(row:), cursor: { String($0.sequence) })
     }
 }
+
+extension PostgresStore {
+    public func changeLog(after sequence: Int64, limit: Int) async throws -> [Event] {
+        try await fetchAll(
+            PostgresQuery(unsafeSQL: Self.eventSelect + " WHERE sequence > $1 ORDER BY sequence LIMIT $2", binds: binds(sequence, limit)),
+            Event.init(row:))
+    }
+
+    public func lastSequence() async throws -> Int64 {
+        try await fetchOne("SELECT COALESCE(MAX(sequence), 0)::bigint AS last FROM events") { row in try row.decode(Int64.self) } ?? 0
+    }
+}

@@ -43,3 +43,18 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func changeLog(after sequence: Int64, limit: Int) async throws -> [Event] {
+        try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
+                arguments: [sequence, limit]
+            ).map(Event.init(row:))
+        }
+    }
+
+    public func lastSequence() async throws -> Int64 {
+        try read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(sequence) FROM events")) ?? 0 }
+    }
+}

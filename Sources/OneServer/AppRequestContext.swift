@@ -8,6 +8,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``AuthenticationMiddleware``; every tenant route under `/api` may rely on it.
     public var principal: Principal?
+    /// The credential that proved the caller, by its digest.
+    public var credential: CredentialDigest?
     /// The session the request presented, when it presented one.
     public var session: SessionCredential?
     /// Whether the session came in the cookie, which browsers attach on their own (so unsafe

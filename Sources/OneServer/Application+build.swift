@@ -1,5 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -24,15 +26,18 @@ public struct AppConfiguration: Sendable {
     public var maxConnections: Int
     /// Unsafe requests to `/api/auth` one client address may make (sign-in, sign-up, mail).
     public var authAddressLimit: RateLimit
+    /// WebSocket subscriptions and event streams.
+    public var realtime: RealtimeConfiguration
 
     public static let defaultAuthAddressLimit = RateLimit(requests: 60, burst: 20)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
         headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30), maxConnections: Int = 4096,
-        authAddressLimit: RateLimit = Self.defaultAuthAddressLimit
+        authAddressLimit: RateLimit = Self.defaultAuthAddressLimit, realtime: RealtimeConfiguration = .init()
     ) {
         self.authAddressLimit = authAddressLimit
+        self.realtime = realtime
         self.host = host
         self.port = port
         self.logLevel = logLevel
@@ -44,31 +49,50 @@ public struct AppConfiguration: Sendable {
 
 /// Builds the whole HTTP application around a ready ``OneService``. Used by `one serve` and by
 /// the tests, so both run exactly the same server.
+///
+/// - Parameters:
+///   - services: run beside the server and stopped after it (the PostgreSQL pool, its change channel).
+///   - announcer: carries commit wake-ups between nodes sharing one database; `nil` for one node.
 public func buildApplication(
-    _ configuration: AppConfiguration, service: OneService, auth: AuthService, services: [any Service] = []
+    _ configuration: AppConfiguration, service: OneService, auth: AuthService, services: [any Service] = [],
+    announcer: (any ChangeAnnouncer)? = nil
 ) -> some ApplicationProtocol {
     var logger = Logger(label: "one")
     logger.logLevel = configuration.logLevel
-    let connectionLimit = ConnectionLimit(maximum: configuration.maxConnections)
-    let headerTimeout = TimeAmount(configuration.headerTimeout)
+    let hub = RealtimeHub(service: service, configuration: configuration.realtime, announcer: announcer, logger: logger)
+    let tickets = RealtimeTickets(lifetime: configuration.realtime.ticketLifetime)
+    let authenticator = RequestAuthenticator(service: service, auth: auth.configuration, tickets: tickets)
+    let rateLimiter = RateLimiter()
+    let endpoint = RealtimeEndpoint(hub: hub, authenticator: authenticator, rateLimiter: rateLimiter)
+    let connectionGuard = ConnectionGuard(
+        maximum: configuration.maxConnections, headTimeout: TimeAmount(configuration.headerTimeout))
+    let channel = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: .init(idleTimeout: .init(configuration.idleTimeout)),
+        ws: .init(maxFrameSize: RealtimeEndpoint.maxMessageSize, autoPing: .enabled(timePeriod: configuration.realtime.heartbeat)))
+    let server = HTTPServerBuilder { responder in
+        GuardedChannel(
+            base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channel, shouldUpgrade: endpoint.shouldUpgrade),
+            connectionGuard: connectionGuard)
+    }
+    let router = buildRouter(
+        service: service, auth: auth, addressLimit: configuration.authAddressLimit,
+        realtime: RealtimeController(hub: hub, tickets: tickets, authenticator: authenticator), rateLimiter: rateLimiter)
     return Application(
-        router: buildRouter(service: service, auth: auth, addressLimit: configuration.authAddressLimit),
-        server: .http1(configuration: .init(
-            additionalChannelHandlers: [connectionLimit.handler(), RequestHeadTimeout(timeout: headerTimeout)],
-            idleTimeout: .init(configuration.idleTimeout))),
+        router: router,
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "one"),
-        services: services,
+        services: services + [hub],
         logger: logger
     )
 }
 
 /// The route table: public probes at the top, sign-in under `/api/auth`, then every dimension
 /// behind authentication by API key or session.
-public func buildRouter(
-    service: OneService, auth: AuthService, addressLimit: RateLimit = AppConfiguration.defaultAuthAddressLimit
+func buildRouter(
+    service: OneService, auth: AuthService, addressLimit: RateLimit, realtime: RealtimeController,
+    rateLimiter: RateLimiter
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    let rateLimiter = RateLimiter()
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: BrowserMiddleware(auth: auth.configuration))
     router.addRoutes(HealthController(service: service).routes)
@@ -77,7 +101,7 @@ public func buildRouter(
             service: service, auth: auth.configuration, addressLimit: addressLimit, rateLimiter: rateLimiter))
         .addRoutes(AuthController(auth: auth).routes)
     let api = router.group("api")
-        .add(middleware: AuthenticationMiddleware(service: service, auth: auth.configuration, rateLimiter: rateLimiter))
+        .add(middleware: AuthenticationMiddleware(authenticator: realtime.authenticator, rateLimiter: rateLimiter))
     api.addRoutes(GroupController(service: service).routes, atPath: "groups")
     api.addRoutes(PeopleController(service: service, auth: auth).routes, atPath: "people")
     api.addRoutes(ThingController(service: service).routes, atPath: "things")
@@ -85,5 +109,6 @@ public func buildRouter(
     api.addRoutes(EventController(service: service).routes, atPath: "events")
     api.addRoutes(KnowledgeController(service: service).routes, atPath: "knowledge")
     api.addRoutes(APIKeyController(service: service).routes, atPath: "keys")
+    api.addRoutes(realtime.routes)
     return router
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import OneAuth
 import OneCore
+import OnePostgres
 import OneServer
 
 struct Serve: AsyncParsableCommand {
@@ -39,6 +40,14 @@ struct Serve: AsyncParsableCommand {
     var sessionRateLimit: Int = 1000
     @Option(name: .customLong("auth-rate-limit"), help: "Writes per minute each client address may make to /api/auth (bursts of a third).")
     var authRateLimit: Int = 60
+    @Option(name: .customLong("realtime-heartbeat"), help: "Seconds between pings on each WebSocket; a peer that misses one is closed.")
+    var realtimeHeartbeat: Int = 30
+    @Option(name: .customLong("realtime-max-subscriptions"), help: "The most subscriptions one WebSocket may hold.")
+    var realtimeMaxSubscriptions: Int = 100
+    @Option(name: .customLong("realtime-slow-consumer-timeout"), help: "Seconds a result may wait on a client that is not reading before its WebSocket is closed.")
+    var realtimeSlowConsumerTimeout: Int = 10
+    @Option(name: .customLong("realtime-idle-timeout"), help: "Seconds a WebSocket may stay open without a subscription.")
+    var realtimeIdleTimeout: Int = 300
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -49,6 +58,14 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
         guard sessionRateLimit >= 1, authRateLimit >= 1 else {
             throw ValidationError("--session-rate-limit and --auth-rate-limit must be at least 1")
+        }
+        guard (1...3600).contains(realtimeHeartbeat), (1...3600).contains(realtimeSlowConsumerTimeout),
+            (1...86400).contains(realtimeIdleTimeout)
+        else {
+            throw ValidationError("--realtime-heartbeat and --realtime-slow-consumer-timeout must be 1 to 3600 seconds, --realtime-idle-timeout 1 to 86400")
+        }
+        guard (1...10_000).contains(realtimeMaxSubscriptions) else {
+            throw ValidationError("--realtime-max-subscriptions must be between 1 and 10000")
         }
         guard (10...16).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 10 and 16") }
         guard SessionCookie.SameSite.allCases.contains(where: { $0.rawValue.lowercased() == cookieSameSite.lowercased() }) else {
@@ -74,10 +91,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let sessionLimit = RateLimit(requests: sessionRateLimit, burst: max(1, sessionRateLimit / 10))
-        try await store.withService(sessionRateLimit: sessionLimit) { service in try await serve(service) }
+        try await store.location.withNode(ontologies: store.ontologies, sessionRateLimit: sessionLimit) { service, channel in
+            try await serve(service, channel: channel)
+        }
     }
 
-    private func serve(_ service: OneService) async throws {
+    private func serve(_ service: OneService, channel: PostgresChangeChannel?) async throws {
         do {
             let result = try await service.bootstrap()
             // Written straight to the descriptor, so it shows at once even when standard output
@@ -99,7 +118,10 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, logLevel: Logger.Level(rawValue: logLevel) ?? .info, headerTimeout: .seconds(headerTimeout),
             idleTimeout: .seconds(idleTimeout),
             maxConnections: maxConnections,
-            authAddressLimit: RateLimit(requests: authRateLimit, burst: max(1, authRateLimit / 3)))
+            authAddressLimit: RateLimit(requests: authRateLimit, burst: max(1, authRateLimit / 3)),
+            realtime: RealtimeConfiguration(
+                heartbeat: .seconds(realtimeHeartbeat), idleTimeout: .seconds(realtimeIdleTimeout),
+                maxSubscriptions: realtimeMaxSubscriptions, slowConsumerTimeout: .seconds(realtimeSlowConsumerTimeout)))
         let environment = ProcessInfo.processInfo.environment
         let authConfiguration = authConfiguration(environment)
         var mailer: (any Mailer)?
@@ -107,6 +129,8 @@ struct Serve: AsyncParsableCommand {
             mailer = HTTPMailer(url: url, apiKey: key, from: authConfiguration.mailFrom)
         }
         let auth = AuthService(one: service, configuration: authConfiguration, mailer: mailer)
-        try await buildApplication(configuration, service: service, auth: auth).runService()
+        let app = buildApplication(
+            configuration, service: service, auth: auth, services: channel.map { [$0] } ?? [], announcer: channel)
+        try await app.runService()
     }
 }

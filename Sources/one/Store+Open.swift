@@ -14,18 +14,28 @@ struct StoreLocation {
     func withService<T: Sendable>(
         ontologies: [String], sessionRateLimit: RateLimit = .default, _ body: (OneService) async throws -> T
     ) async throws -> T {
+        try await withNode(ontologies: ontologies, sessionRateLimit: sessionRateLimit) { service, _ in try await body(service) }
+    }
+
+    /// ``withService(ontologies:sessionRateLimit:_:)`` for a serving node: on PostgreSQL, with
+    /// the change channel that wakes the other nodes' subscriptions (for `body` to run).
+    func withNode<T: Sendable>(
+        ontologies: [String], sessionRateLimit: RateLimit = .default,
+        _ body: (OneService, PostgresChangeChannel?) async throws -> T
+    ) async throws -> T {
         let ontology = try Ontology.load(extensions: ontologies)
         if let databaseURL {
             let store = try PostgresStore(url: databaseURL)
             // Several nodes share this database: keys are read on every request, so a revocation
             // on one node is seen by all at once.
             return try await store.withRunning {
-                try await body(OneService(store: store, ontology: ontology, keyCacheLifetime: 0, sessionRateLimit: sessionRateLimit))
+                let service = OneService(store: store, ontology: ontology, keyCacheLifetime: 0, sessionRateLimit: sessionRateLimit)
+                return try await body(service, PostgresChangeChannel(store: store))
             }
         }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("one.sqlite"))
-        return try await body(OneService(store: store, ontology: ontology, sessionRateLimit: sessionRateLimit))
+        return try await body(OneService(store: store, ontology: ontology, sessionRateLimit: sessionRateLimit), nil)
     }
 
     /// How to describe this store to a person.

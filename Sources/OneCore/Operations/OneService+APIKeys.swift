@@ -33,10 +33,11 @@ extension OneService {
     /// and for keys whose person is no longer a member of the key's group. A key bound to a
     /// person acts with the lower of its own role and that person's role now.
     public func authenticate(secret: String) async throws -> Principal {
-        guard APIKeySecret.isWellFormed(secret) else {
-            throw OneError(.unauthenticated, "X-API-Key is not a valid API key")
-        }
-        let hash = APIKeySecret.hash(secret)
+        try await authenticate(keyHash: try Self.keyHash(secret))
+    }
+
+    /// ``authenticate(secret:)``, for a secret already digested.
+    func authenticate(keyHash hash: String) async throws -> Principal {
         let now = clock.now()
         let found = try await keyCache.value(hash: hash, clock: clock) { try await store.credential(hash: hash) }
         guard let credential = found else { throw OneError(.unauthenticated, "X-API-Key is not a valid API key") }

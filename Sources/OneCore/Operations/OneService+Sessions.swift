@@ -6,8 +6,11 @@ extension OneService {
     /// The session a token stands for, with its identity's memberships; 401 for malformed,
     /// unknown and expired tokens. Slides the expiry forward at most once a day, off the request.
     public func authenticateSession(token: String) async throws -> SessionCredential {
-        guard SessionToken.isWellFormed(token) else { throw OneError(.unauthenticated, "the session token is not valid") }
-        let hash = SecretToken.hash(token)
+        try await authenticateSession(hash: try Self.sessionHash(token))
+    }
+
+    /// ``authenticateSession(token:)``, for a token already digested.
+    func authenticateSession(hash: String) async throws -> SessionCredential {
         let now = clock.now()
         let found = try await sessionCache.value(hash: hash, clock: clock) { try await store.sessionCredential(hash: hash) }
         guard let credential = found else { throw OneError(.unauthenticated, "the session token is not valid") }

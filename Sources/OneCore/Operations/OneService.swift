@@ -15,6 +15,8 @@ public struct OneService: Sendable {
     let groupRequestLimits: GroupRequestLimits
     /// The allowance of each signed-in session, as a key's `rateLimit` is for keys.
     public let sessionRateLimit: RateLimit
+    /// Raised after every commit made through this service, for the realtime hub.
+    public let commits = CommitSignal()
 
     /// - Parameter keyCacheLifetime: how long (ms) a looked-up API key is trusted before it is
     ///   read again. Revocations through this service take effect at once; revocations made
@@ -82,7 +84,9 @@ public struct OneService: Sendable {
     /// Runs `body` as one store transaction, wording broken uniqueness rules as conflicts.
     public func commit<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T> {
         do {
-            return try await store.write(body)
+            let committed = try await store.write(body)
+            if let last = committed.events.last { commits.raise(to: last.sequence) }
+            return committed
         } catch let violation as UniqueViolation {
             throw OneError.conflict(violation.message)
         }

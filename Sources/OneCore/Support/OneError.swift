@@ -24,6 +24,8 @@ public struct OneError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let emailNotVerified = Code(rawValue: "EMAIL_NOT_VERIFIED")
         public static let alreadyInitialized = Code(rawValue: "ALREADY_INITIALIZED")
         public static let unavailable = Code(rawValue: "UNAVAILABLE")
+        /// A WebSocket route asked for without the upgrade.
+        public static let upgradeRequired = Code(rawValue: "UPGRADE_REQUIRED")
         public static let `internal` = Code(rawValue: "INTERNAL")
     }
 

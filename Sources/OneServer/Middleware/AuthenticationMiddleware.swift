@@ -9,25 +9,17 @@ import OneCore
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
-    let service: OneService
-    let auth: AuthConfiguration
+    let authenticator: RequestAuthenticator
     let rateLimiter: RateLimiter
+    private var service: OneService { authenticator.service }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let presented = PresentedCredential(request, cookieName: auth.cookie.name) else {
-            throw OneError(.unauthenticated, "authentication is required: send X-API-Key, or sign in and send the session")
-        }
+        let caller = try await authenticator.authenticate(request)
         var context = context
-        switch presented {
-        case .apiKey(let secret):
-            context.principal = try await service.authenticate(secret: secret)
-        case .session(let token, let fromCookie):
-            try OriginCheck.check(request, cookieAuthenticated: fromCookie, requireForAll: false, auth)
-            let credential = try await service.authenticateSession(token: token)
-            context.session = credential
-            context.sessionFromCookie = fromCookie
-            context.principal = try await service.principal(for: credential, groupId: request.headers[.groupId])
-        }
+        context.principal = caller.principal
+        context.credential = caller.credential
+        context.session = caller.session
+        context.sessionFromCookie = caller.fromCookie
         let principal = try context.requirePrincipal()
         let outcome = rateLimiter.spend(principal.credentialId, principal.rateLimit)
         if let retryAfter = outcome.retryAfter {

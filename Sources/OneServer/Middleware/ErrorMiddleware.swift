@@ -62,6 +62,7 @@ extension OneError {
         case .conflict, .groupArchived, .alreadyInitialized: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
+        case .upgradeRequired: .init(code: 426, reasonPhrase: "Upgrade Required")
         case .unavailable: .serviceUnavailable
         default: .internalServerError
         }

@@ -43,6 +43,10 @@ final class RawConnection: @unchecked Sendable {
         _ = text.withCString { Glibc.send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }
 
+    func send(bytes: [UInt8]) {
+        _ = bytes.withUnsafeBufferPointer { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
     /// Reads until the server closes the connection or `limit` passes; returns what was read and
     /// whether the server closed it.
     func readUntilClosed(limit: Duration) async -> (text: String, closed: Bool) {

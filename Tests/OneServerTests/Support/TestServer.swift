@@ -21,13 +21,18 @@ struct TestServer {
     let auth: AuthService
     /// The platform owner's key and group, from bootstrap.
     let platform: Credentials
+    /// The loopback port the server listens on.
+    let port: Int
+
+    /// Realtime settings for tests: a fast poll and a short slow-consumer timeout.
+    static let realtime = RealtimeConfiguration(slowConsumerTimeout: .seconds(1), pollInterval: .milliseconds(200))
 
     /// Runs `body` against a new server on a fresh store of `kind`, then removes the store.
     static func run(
         _ kind: TestStore = .sqlite, ontologyExtensions: [String] = [],
         auth authConfiguration: AuthConfiguration = TestServer.authConfiguration(),
         addressLimit: RateLimit = RateLimit(requests: 100_000, burst: 10_000),
-        mailer: (any Mailer)? = nil, clock: OneCore.Clock = .system,
+        mailer: (any Mailer)? = nil, clock: OneCore.Clock = .system, realtime: RealtimeConfiguration = TestServer.realtime,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await kind.withFreshStore { store, location in
@@ -35,12 +40,14 @@ struct TestServer {
             let auth = AuthService(one: service, configuration: authConfiguration, mailer: mailer)
             let bootstrap = try await service.bootstrap()
             let app = buildApplication(
-                AppConfiguration(host: "127.0.0.1", port: 0, logLevel: .warning, authAddressLimit: addressLimit),
+                AppConfiguration(
+                    host: "127.0.0.1", port: 0, logLevel: .warning, authAddressLimit: addressLimit, realtime: realtime),
                 service: service, auth: auth)
             try await app.test(.live) { client in
                 let server = TestServer(
                     api: API(client: client), store: store, location: location, service: service, auth: auth,
-                    platform: Credentials(key: bootstrap.apiKey, groupId: bootstrap.groupId, personId: bootstrap.personId))
+                    platform: Credentials(key: bootstrap.apiKey, groupId: bootstrap.groupId, personId: bootstrap.personId),
+                    port: try #require(client.port))
                 try await body(server)
             }
         }

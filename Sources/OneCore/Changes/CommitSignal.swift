@@ -1,0 +1,30 @@
+/// How a node learns that the change log advanced: every write committed through a
+/// ``OneService`` raises it with the newest sequence it appended, and the realtime hub waits on
+/// it. Carries no events: the event log is the truth, so a subscriber that misses a wake-up
+/// reads what it missed from the store.
+public final class CommitSignal: Sendable {
+    private let wakeUps: AsyncStream<Int64>
+    private let continuation: AsyncStream<Int64>.Continuation
+
+    public init() {
+        (wakeUps, continuation) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Records that the log now reaches `sequence`; never blocks the writer.
+    public func raise(to sequence: Int64) {
+        continuation.yield(sequence)
+    }
+
+    /// The wake-ups, newest only: one consumer (the hub) at a time.
+    public var stream: AsyncStream<Int64> { wakeUps }
+}
+
+/// Carries wake-ups between the nodes that share one store (PostgreSQL's LISTEN/NOTIFY), so a
+/// subscriber on one node hears of writes made through another. A lost announcement only
+/// delays a push: the hub also polls the log.
+public protocol ChangeAnnouncer: Sendable {
+    /// Tells the other nodes the log reached `sequence`. Coalesced; never blocks the caller.
+    func announce(_ sequence: Int64)
+    /// The sequences other nodes announced.
+    func announcements() -> AsyncStream<Int64>
+}

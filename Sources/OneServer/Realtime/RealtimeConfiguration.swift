@@ -1,0 +1,31 @@
+/// How realtime connections are kept: heartbeats, limits and the pace of the change log.
+public struct RealtimeConfiguration: Sendable {
+    /// How often the server pings each WebSocket; a peer that has not answered the previous
+    /// ping by the next is closed.
+    public var heartbeat: Duration
+    /// How long a WebSocket may stay open with no subscription before it is closed.
+    public var idleTimeout: Duration
+    /// The most subscriptions one WebSocket may hold.
+    public var maxSubscriptions: Int
+    /// How long a send may wait on a client that is not reading before it is closed, so a slow
+    /// consumer holds at most one pending result per subscription and never slows the others.
+    public var slowConsumerTimeout: Duration
+    /// How often the change log is read even without a wake-up: the bound on how late a push
+    /// may be when a notification from another node is lost.
+    public var pollInterval: Duration
+    /// How long a ticket from `POST /api/realtime/ticket` may wait before it is used.
+    public var ticketLifetime: Duration
+
+    public init(
+        heartbeat: Duration = .seconds(30), idleTimeout: Duration = .seconds(300), maxSubscriptions: Int = 100,
+        slowConsumerTimeout: Duration = .seconds(10), pollInterval: Duration = .seconds(1),
+        ticketLifetime: Duration = .seconds(30)
+    ) {
+        self.heartbeat = heartbeat
+        self.idleTimeout = idleTimeout
+        self.maxSubscriptions = maxSubscriptions
+        self.slowConsumerTimeout = slowConsumerTimeout
+        self.pollInterval = pollInterval
+        self.ticketLifetime = ticketLifetime
+    }
+}

@@ -1,0 +1,320 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import OneCore
+import Synchronization
+import HummingbirdWebSocket
+
+/// One client's WebSocket: its subscriptions, and the messages waiting to be written to it.
+///
+/// Results wait one per subscription, a newer one replacing the one not yet sent, so a client
+/// that reads slowly gets the latest state rather than a backlog, and what waits for it is
+/// bounded by its subscriptions. A send blocked longer than the slow-consumer timeout closes
+/// the connection; the hub never waits on a socket.
+final class RealtimeConnection: Sendable {
+    struct Subscription: Sendable {
+        let query: RealtimeQuery
+        let groupId: String?
+        let key: EvaluationKey
+        let token: UInt64
+        let expiresAt: Timestamp?
+    }
+
+    private struct State {
+        var subscriptions: [String: Subscription] = [:]
+        /// Results not yet written, by subscription ID, in the order they first waited.
+        var results: [String: ByteBuffer] = [:]
+        var resultOrder: [String] = []
+        /// Errors and acknowledgements, written before results, in order.
+        var control: [ByteBuffer] = []
+        var sendingSince: ContinuousClock.Instant?
+        var idleSince: ContinuousClock.Instant?
+        var revalidating = false
+        var revalidateAgain = false
+        var closed = false
+    }
+
+    let credential: CredentialDigest
+    /// The group named by `X-Group-Id` on the upgrade request: the default for every subscription.
+    let groupId: String?
+    private let hub: RealtimeHub
+    private let rateLimiter: RateLimiter
+    private let outbound: WebSocketOutboundWriter
+    private let channel: any Channel
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let wakeUps: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(
+        credential: CredentialDigest, groupId: String?, hub: RealtimeHub, rateLimiter: RateLimiter,
+        outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger
+    ) {
+        self.credential = credential
+        self.groupId = groupId
+        self.hub = hub
+        self.rateLimiter = rateLimiter
+        self.outbound = outbound
+        self.channel = channel
+        self.logger = logger
+        self.state = Mutex(State(idleSince: .now))
+        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    private var service: OneService { hub.service }
+    private var configuration: RealtimeConfiguration { hub.configuration }
+
+    // MARK: Messages from the client
+
+    /// Handles one text message: a subscribe or an unsubscribe.
+    func receive(_ text: String) async {
+        let message: ClientMessage
+        do {
+            message = try ClientMessage(text)
+        } catch {
+            return send(error: error, id: nil)
+        }
+        switch message.type {
+        case .subscribe: await subscribe(message)
+        case .unsubscribe: await unsubscribe(id: message.id)
+        }
+    }
+
+    private func subscribe(_ message: ClientMessage) async {
+        let id = message.id
+        do {
+            let count = state.withLock { $0.subscriptions.count }
+            if state.withLock({ $0.subscriptions[id] != nil }) {
+                throw OneError(.conflict, "a subscription \(id) is already open on this connection; unsubscribe first", field: "id")
+            }
+            guard count < configuration.maxSubscriptions else {
+                throw OneError(.quotaExceeded, "a connection may hold \(configuration.maxSubscriptions) subscriptions; unsubscribe first")
+            }
+            let (query, groupId) = try RealtimeQuery.parse(query: message.query, args: message.args)
+            let scope = try await resolve(groupId: groupId)
+            let principal = scope.principal
+            if let retryAfter = rateLimiter.admit(keyId: principal.credentialId, limit: principal.rateLimit) {
+                throw OneError(.rateLimited, "rate limit of \(principal.rateLimit.requests) requests per minute exceeded; retry in \(retryAfter) s", retryAfter: retryAfter)
+            }
+            let token = await hub.makeToken()
+            let subscription = Subscription(
+                query: query, groupId: groupId, key: EvaluationKey(query, scope), token: token,
+                expiresAt: scope.principal.expiresAt)
+            let added = state.withLock { state in
+                guard !state.closed, state.subscriptions[id] == nil else { return false }
+                state.subscriptions[id] = subscription
+                state.idleSince = nil
+                return true
+            }
+            guard added else { return }
+            await hub.subscribe(Subscriber(connection: self, id: id, token: token), to: subscription.key, in: scope)
+        } catch {
+            send(error: error, id: id)
+        }
+    }
+
+    private func unsubscribe(id: String) async {
+        let removed = state.withLock { state -> Subscription? in
+            guard let subscription = state.subscriptions.removeValue(forKey: id) else { return nil }
+            dropResult(id, &state)
+            if state.subscriptions.isEmpty { state.idleSince = .now }
+            return subscription
+        }
+        guard let removed else {
+            return send(error: OneError(.notFound, "no subscription \(id) is open on this connection", field: "id"), id: id)
+        }
+        await hub.unsubscribe(token: removed.token, from: removed.key)
+    }
+
+    /// The scope a subscription runs in: the credential's principal now, in the group it names.
+    private func resolve(groupId: String?) async throws -> Scope {
+        let group = groupId ?? self.groupId
+        let principal = try await service.principal(for: credential, groupId: group)
+        return try await service.scope(for: principal, groupId: group)
+    }
+
+    // MARK: Messages to the client
+
+    /// Queues a result for a subscription, replacing one not yet written.
+    func deliver(_ subscriber: Subscriber, sequence: Int64, value: [UInt8]) {
+        let frame = ServerMessage.result(id: subscriber.id, sequence: sequence, value: value)
+        let queued = state.withLock { state in
+            guard !state.closed, state.subscriptions[subscriber.id]?.token == subscriber.token else { return false }
+            if state.results.updateValue(frame, forKey: subscriber.id) == nil { state.resultOrder.append(subscriber.id) }
+            return true
+        }
+        if queued { wake.yield() }
+    }
+
+    /// Tells the client a subscription failed; the hub ends it unless the failure is passing.
+    func fail(_ subscriber: Subscriber, _ error: OneError) {
+        guard state.withLock({ $0.subscriptions[subscriber.id]?.token == subscriber.token }) else { return }
+        send(error: error, id: subscriber.id)
+    }
+
+    /// Forgets a subscription the hub ended.
+    func forget(_ subscriber: Subscriber) {
+        state.withLock { state in
+            guard state.subscriptions[subscriber.id]?.token == subscriber.token else { return }
+            state.subscriptions[subscriber.id] = nil
+            dropResult(subscriber.id, &state)
+            if state.subscriptions.isEmpty { state.idleSince = .now }
+        }
+    }
+
+    /// Tells the client a message could not be read.
+    func refuse(_ error: OneError) {
+        send(error: error, id: nil)
+    }
+
+    private func send(error: any Error, id: String?) {
+        let error = error as? OneError ?? OneError(.internal, "internal server error")
+        let frame = ServerMessage.error(id: id, error)
+        let queued = state.withLock { state in
+            guard !state.closed else { return false }
+            state.control.append(frame)
+            return true
+        }
+        if queued { wake.yield() }
+    }
+
+    private func dropResult(_ id: String, _ state: inout State) {
+        if state.results.removeValue(forKey: id) != nil { state.resultOrder.removeAll { $0 == id } }
+    }
+
+    /// Writes queued messages until the connection closes. Each write waits while the socket
+    /// is not writable; meanwhile newer results replace queued ones.
+    func runSender() async {
+        for await _ in wakeUps {
+            while let frames = takeQueued() {
+                for frame in frames {
+                    do {
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                    } catch {
+                        return
+                    }
+                }
+                state.withLock { $0.sendingSince = nil }
+            }
+        }
+    }
+
+    private func takeQueued() -> [ByteBuffer]? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            var frames = state.control
+            frames.reserveCapacity(frames.count + state.resultOrder.count)
+            for id in state.resultOrder { if let frame = state.results[id] { frames.append(frame) } }
+            guard !frames.isEmpty else { return nil }
+            state.control = []
+            state.results = [:]
+            state.resultOrder = []
+            state.sendingSince = .now
+            return frames
+        }
+    }
+
+    // MARK: Keeping the connection honest
+
+    /// Closes the connection when a send has been stuck too long, when it has held no
+    /// subscription for the idle timeout, or when its credential has expired.
+    func sweep(now: ContinuousClock.Instant) {
+        let (sendingSince, idleSince, expiresAt) = state.withLock { state in
+            (state.sendingSince, state.idleSince, state.subscriptions.values.compactMap(\.expiresAt).min())
+        }
+        if let sendingSince, now - sendingSince > configuration.slowConsumerTimeout {
+            close(.policyViolation, "slow consumer: a result waited more than \(configuration.slowConsumerTimeout) to be read", force: true)
+        } else if let idleSince, now - idleSince > configuration.idleTimeout {
+            close(.normalClosure, "idle: no subscription for \(configuration.idleTimeout)")
+        } else if let expiresAt, expiresAt <= service.clock.now() {
+            close(.policyViolation, "the credential has expired; connect again")
+        }
+    }
+
+    /// Something a credential may do changed (a revocation, a new role, a sign-out): every
+    /// subscription proves itself again, moving to the evaluation its principal now shares, or
+    /// ending with an error; a credential no longer valid closes the connection.
+    func credentialsChanged() {
+        let start = state.withLock { state -> Bool in
+            if state.revalidating { state.revalidateAgain = true; return false }
+            state.revalidating = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            repeat { await revalidate() } while state.withLock { state in
+                state.revalidating = state.revalidateAgain
+                state.revalidateAgain = false
+                return state.revalidating
+            }
+        }
+    }
+
+    private func revalidate() async {
+        let subscriptions = state.withLock { $0.closed ? [:] : $0.subscriptions }
+        for (id, subscription) in subscriptions {
+            do {
+                let scope = try await resolve(groupId: subscription.groupId)
+                let key = EvaluationKey(subscription.query, scope)
+                guard key != subscription.key else { continue }
+                let token = await hub.makeToken()
+                let moved = Subscription(
+                    query: subscription.query, groupId: subscription.groupId, key: key, token: token,
+                    expiresAt: scope.principal.expiresAt)
+                guard state.withLock({ state in
+                    guard state.subscriptions[id]?.token == subscription.token else { return false }
+                    state.subscriptions[id] = moved
+                    dropResult(id, &state)
+                    return true
+                }) else { continue }
+                await hub.unsubscribe(token: subscription.token, from: subscription.key)
+                await hub.subscribe(Subscriber(connection: self, id: id, token: token), to: key, in: scope)
+            } catch let error as OneError where error.code == .unauthenticated {
+                return close(.policyViolation, error.message)
+            } catch {
+                guard state.withLock({ state in
+                    guard state.subscriptions[id]?.token == subscription.token else { return false }
+                    state.subscriptions[id] = nil
+                    dropResult(id, &state)
+                    return true
+                }) else { continue }
+                send(error: error, id: id)
+                await hub.unsubscribe(token: subscription.token, from: subscription.key)
+            }
+        }
+    }
+
+    /// Sends a close frame with `reason`, then stops sending. With `force`, the socket is shut
+    /// two seconds later whatever the client does: a client that does not read cannot receive
+    /// the close frame either.
+    func close(_ code: WebSocketErrorCode, _ reason: String, force: Bool = false) {
+        let first = state.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        logger.info("closing a realtime connection", metadata: ["reason": "\(reason)"])
+        wake.finish()
+        let (outbound, channel) = (self.outbound, self.channel)
+        Task {
+            try? await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "closed")
+            if force {
+                try? await Task.sleep(for: .seconds(2))
+                try? await channel.close()
+            }
+        }
+    }
+
+    /// Ends the sender once the socket has gone.
+    func stopSending() {
+        wake.finish()
+    }
+
+    /// The subscriptions to end when the socket goes.
+    var openSubscriptions: [(token: UInt64, key: EvaluationKey)] {
+        state.withLock { state in
+            state.closed = true
+            return state.subscriptions.values.map { ($0.token, $0.key) }
+        }
+    }
+}

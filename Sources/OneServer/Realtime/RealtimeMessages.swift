@@ -1,0 +1,75 @@
+import NIOCore
+import OneCore
+
+/// A message from a client: `{"type": "subscribe", "id", "query", "args"}` or
+/// `{"type": "unsubscribe", "id"}`.
+struct ClientMessage {
+    enum Kind: String {
+        case subscribe, unsubscribe
+    }
+
+    static let maxIdLength = 64
+
+    let type: Kind
+    /// The client's name for the subscription, echoed on every message about it.
+    let id: String
+    let query: String?
+    let args: JSONValue?
+
+    init(_ text: String) throws(OneError) {
+        guard case .object(let object) = try JSONValue(jsonText: text) else {
+            throw OneError(.invalidJSON, "a message must be a JSON object")
+        }
+        let known: Set<String> = ["type", "id", "query", "args"]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw OneError.validation(unknown, "unknown field \(unknown); a message has type, id, query and args")
+        }
+        guard let typeName = object["type"]?.stringValue, let type = Kind(rawValue: typeName) else {
+            throw OneError.validation("type", "type must be subscribe or unsubscribe")
+        }
+        guard let id = object["id"]?.stringValue, (1...Self.maxIdLength).contains(id.utf8.count),
+            id.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 })
+        else {
+            throw OneError.validation("id", "id must be 1 to \(Self.maxIdLength) printable ASCII characters")
+        }
+        if type == .subscribe, object["query"]?.stringValue == nil {
+            throw OneError.validation("query", "query is required, such as things.list")
+        }
+        self.type = type
+        self.id = id
+        self.query = object["query"]?.stringValue
+        self.args = object["args"]
+    }
+}
+
+/// The messages the server sends, written straight into frames.
+enum ServerMessage {
+    /// `{"type":"result","id":…,"seq":…,"value":…}`: `value` is the REST route's body, and
+    /// `seq` the position in the change log that the result includes every change up to.
+    static func result(id: String, sequence: Int64, value: [UInt8]) -> ByteBuffer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.count + id.utf8.count + 48)
+        bytes.append(contentsOf: #"{"type":"result","id":"#.utf8)
+        JSONValue.string(id).write(into: &bytes)
+        bytes.append(contentsOf: #","seq":"#.utf8)
+        bytes.append(contentsOf: String(sequence).utf8)
+        bytes.append(contentsOf: #","value":"#.utf8)
+        bytes.append(contentsOf: value)
+        bytes.append(UInt8(ascii: "}"))
+        return ByteBuffer(bytes: bytes)
+    }
+
+    /// `{"type":"error","id":…,"code":…,"error":…,"field":…}`; `id` is null when the message
+    /// itself could not be read.
+    static func error(id: String?, _ error: OneError) -> ByteBuffer {
+        var object: [String: JSONValue] = [
+            "type": "error", "id": id.map(JSONValue.string) ?? .null, "code": .string(error.code.rawValue),
+            "error": .string(error.message),
+        ]
+        if let field = error.field { object["field"] = .string(field) }
+        if let retryAfter = error.retryAfter { object["retryAfter"] = .integer(Int64(retryAfter)) }
+        var bytes: [UInt8] = []
+        JSONValue.object(object).write(into: &bytes)
+        return ByteBuffer(bytes: bytes)
+    }
+}
