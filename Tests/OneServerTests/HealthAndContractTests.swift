@@ -35,6 +35,7 @@ struct HealthAndContractTests {
         ("post", "/api/auth/reset-password/confirm"), ("post", "/api/auth/2fa/enable"), ("post", "/api/auth/2fa/verify"),
         ("post", "/api/auth/2fa/disable"), ("post", "/api/auth/invitations/accept"),
         ("get", "/api/auth/oauth/{provider}/start"), ("get", "/api/auth/oauth/{provider}/callback"),
+        ("get", "/api/realtime"), ("post", "/api/realtime/ticket"), ("get", "/api/changes"), ("get", "/api/events/stream"),
     ]
 
     @Test("/docs serves the page that renders the contract", arguments: TestStore.available)

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import OneCore
+import ServiceLifecycle
 
 /// `GET /api/events/stream`: a group's events as Server-Sent Events, each with its sequence as
 /// the SSE `id`. Reads the event table after the last sequence sent whenever the hub says the
@@ -47,6 +48,18 @@ struct EventStream: Sendable {
         first: Page<Event>, after start: Int64, wakeUps: AsyncStream<Int64>, to writer: inout any ResponseBodyWriter
     ) async throws {
         let (ticks, tick) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
+        // On shutdown the stream ends at once, so the server is not left waiting on it.
+        try await withGracefulShutdownHandler {
+            try await relay(first: first, after: start, wakeUps: wakeUps, ticks: ticks, tick: tick, to: &writer)
+        } onGracefulShutdown: {
+            tick.finish()
+        }
+    }
+
+    private func relay(
+        first: Page<Event>, after start: Int64, wakeUps: AsyncStream<Int64>, ticks: AsyncStream<Bool>,
+        tick: AsyncStream<Bool>.Continuation, to writer: inout any ResponseBodyWriter
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in wakeUps { tick.yield(true) }

@@ -55,6 +55,11 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// What arrives within `limit`, without waiting for the connection to close.
+    func read(limit: Duration) async -> String {
+        await readUntilClosed(limit: limit).text
+    }
+
     private func blockingRead(limit: Duration) -> (text: String, closed: Bool) {
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -70,6 +70,9 @@ final class Coordinator: @unchecked Sendable {
     private var roundActive = false
     private var roundPromise: EventLoopPromise<Void>?
     private var roundTimeout: Scheduled<Void>?
+    /// The round's POST has not answered yet: the next round must wait for it, since a
+    /// connection carries one request at a time and pushes may arrive before the response.
+    private var postOutstanding = false
     private var t0: UInt64 = 0
     private var pending = 0
     private var latencies: [UInt64] = []
@@ -232,10 +235,10 @@ final class Coordinator: @unchecked Sendable {
     // MARK: Latency
 
     /// One closed-loop write: t0, POST, then wait until every live subscriber read a result
-    /// frame after t0, or `timeout` (the rest count as missed).
+    /// frame after t0, or `timeout` (the rest count as missed), and until the POST answered.
     func latencyRound(poster: HTTPPoster, timeout: TimeAmount) -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
-        precondition(!roundActive)
+        precondition(roundPromise == nil, "one round at a time")
         round += 1
         let thisRound = round
         let promise = eventLoop.makePromise(of: Void.self)
@@ -246,6 +249,7 @@ final class Coordinator: @unchecked Sendable {
         }
         roundPromise = promise
         roundActive = true
+        postOutstanding = true
         roundTimeout = eventLoop.scheduleTask(in: timeout) { [self] in
             guard roundActive && round == thisRound else { return }
             missed += pending
@@ -253,27 +257,37 @@ final class Coordinator: @unchecked Sendable {
         }
         t0 = monotonicNanos()
         poster.post().whenComplete { [self] result in
-            if case .success(let status) = result, status.code < 300 { return }
+            postOutstanding = false
+            var refused = true
+            if case .success(let status) = result, status.code < 300 { refused = false }
             if case .failure(let error) = result { log("POST /api/things failed: \(error)") }
-            roundWriteErrors += 1
-            // Nothing will be pushed for a refused write: do not wait out the timeout.
-            if roundActive && round == thisRound {
-                missed += pending
-                finishRound()
+            if refused {
+                roundWriteErrors += 1
+                // Nothing will be pushed for a refused write: do not wait out the timeout.
+                if roundActive && round == thisRound {
+                    missed += pending
+                    finishRound()
+                }
             }
+            completeRoundIfDone()
         }
         return promise.futureResult
     }
 
+    /// Every subscriber answered, or the timeout passed.
     private func finishRound() {
         guard roundActive else { return }
         roundActive = false
         pending = 0
         roundTimeout?.cancel()
         roundTimeout = nil
-        let promise = roundPromise
+        completeRoundIfDone()
+    }
+
+    private func completeRoundIfDone() {
+        guard !roundActive && !postOutstanding, let promise = roundPromise else { return }
         roundPromise = nil
-        promise?.succeed(())
+        promise.succeed(())
     }
 
     func reserveLatencies(_ count: Int) {

@@ -69,8 +69,11 @@ final class PostHandler: ChannelInboundHandler {
 
     private let settings: Settings
     private var pending: EventLoopPromise<HTTPResponseStatus>?
+    private var deadline: Scheduled<Void>?
     private var status: HTTPResponseStatus = .ok
     private var body = ""
+    /// How long a response may take before the request fails and the connection is closed.
+    static let responseTimeout = TimeAmount.seconds(30)
 
     init(settings: Settings) {
         self.settings = settings
@@ -80,6 +83,12 @@ final class PostHandler: ChannelInboundHandler {
         precondition(pending == nil, "one request at a time on a connection")
         let promise = channel.eventLoop.makePromise(of: HTTPResponseStatus.self)
         pending = promise
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        deadline = channel.eventLoop.scheduleTask(in: Self.responseTimeout) {
+            guard handler.value.pending?.futureResult === promise.futureResult else { return }
+            handler.value.fail(PostTimeout())
+            channel.close(promise: nil)
+        }
         let body = channel.allocator.buffer(string: text)
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(settings.host):\(settings.port)")
@@ -107,6 +116,8 @@ final class PostHandler: ChannelInboundHandler {
             if status.code >= 300 { PostHandler.reportFailure(status: status, body: body) }
             let promise = pending
             pending = nil
+            deadline?.cancel()
+            deadline = nil
             promise?.succeed(status)
         }
     }
@@ -124,6 +135,8 @@ final class PostHandler: ChannelInboundHandler {
     private func fail(_ error: any Error) {
         let promise = pending
         pending = nil
+        deadline?.cancel()
+        deadline = nil
         promise?.fail(error)
     }
 
@@ -137,3 +150,7 @@ final class PostHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension PostHandler: Sendable {}
+
+struct PostTimeout: Error, CustomStringConvertible {
+    var description: String { "no response within \(PostHandler.responseTimeout.nanoseconds / 1_000_000_000) s" }
+}

@@ -40,6 +40,9 @@ func connectSubscription(_ subscription: Subscription, group: any EventLoopGroup
     let bootstrap = ClientBootstrap(group: group)
         .connectTimeout(.seconds(10))
         .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        // A push (a list of 20 things) is several kilobytes: read it in one system call rather than
+        // growing from NIO's 2 KiB default read buffer.
+        .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 65536))
         .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 let upgrader = NIOWebSocketClientUpgrader(
