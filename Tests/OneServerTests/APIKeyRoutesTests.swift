@@ -40,10 +40,10 @@ struct APIKeyRoutesTests {
             try await api.post("/api/things", key: nil, body: ["type": "course", "name": "x"]).expectError(.unauthorized, "UNAUTHENTICATED")
             try await api.get("/health", key: nil).expect(.ok)
 
-            let soon = server.service.clock.now() + 4_000
+            let soon = server.service.clock.now() + 8_000
             let expiring = try await server.makeKey(in: server.platform.groupId, role: .groupUser, extra: ["expiresAt": .number(Double(soon))])
             try await api.get("/api/things", key: expiring.key).expect(.ok)
-            try await Task.sleep(for: .milliseconds(4_200))
+            try await Task.sleep(for: .milliseconds(8_200))
             try await api.get("/api/things", key: expiring.key).expectError(.unauthorized, "UNAUTHENTICATED")
             try await api.post("/api/keys", key: server.platform.key, body: ["name": "past", "expiresAt": 1000])
                 .expectError(.badRequest, "VALIDATION_ERROR", field: "expiresAt")
