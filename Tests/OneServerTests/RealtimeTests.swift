@@ -200,7 +200,7 @@ struct RealtimeTests {
         }
     }
 
-    @Test("revoking the key closes its connection; a person's removal ends what they may no longer read", arguments: TestStore.available)
+    @Test("revoking the key closes its connection; a demotion ends what the person may no longer read", arguments: TestStore.available)
     func revocation(kind: TestStore) async throws {
         try await TestServer.run(kind) { server in
             let tenant = try await server.makeTenant()
@@ -211,6 +211,34 @@ struct RealtimeTests {
             _ = try await server.api.delete("/api/keys/\(try #require(user.keyId))", key: tenant.key, group: tenant.groupId).expect(.ok)
             let closed = try #require(await client.closed(), "the revoked key's connection closes")
             #expect(closed.code == .policyViolation)
+
+            let person = try #require(try await server.api.post("/api/people", key: tenant.key, body: ["email": "rt@x.example"]).expect(.created)["_id"]?.stringValue)
+            let personal = try await server.makeKey(in: tenant.groupId, role: .groupUser, extra: ["personId": .string(person)])
+            let watcher = RealtimeClient.connect(server, key: personal.key)
+            watcher.subscribe("timeline", "events.timeline")
+            watcher.subscribe("things", "things.list")
+            _ = try await watcher.next()
+            _ = try await watcher.next()
+            _ = try await server.api.patch("/api/people/\(person)", key: tenant.key, body: ["role": "customer"]).expect(.ok)
+            let ended = try await watcher.next { $0["type"]?.stringValue == "error" }
+            #expect(ended["id"]?.stringValue == "timeline")
+            #expect(ended["code"]?.stringValue == "FORBIDDEN", "a customer may not read events")
+            try await server.makeThing(tenant, name: "Still visible")
+            let still = try await watcher.next()
+            #expect(still["id"]?.stringValue == "things", "what a customer may read goes on")
+        }
+    }
+
+    @Test("a socket without a subscription is closed after the idle timeout")
+    func idleTimeout() async throws {
+        try await TestServer.run(realtime: RealtimeConfiguration(idleTimeout: .seconds(1), pollInterval: .milliseconds(200))) { server in
+            let idle = RealtimeClient.connect(server, key: server.platform.key)
+            let busy = RealtimeClient.connect(server, key: server.platform.key)
+            busy.subscribe("s", "things.list")
+            _ = try await busy.next()
+            let closed = try #require(await idle.closed(within: .seconds(5)))
+            #expect(closed.reason?.hasPrefix("idle") == true)
+            #expect(await busy.receive(within: .milliseconds(300)) == nil, "a socket with a subscription stays open")
         }
     }
 
