@@ -32,9 +32,6 @@ struct ClientMessage {
         else {
             throw OneError.validation("id", "id must be 1 to \(Self.maxIdLength) printable ASCII characters")
         }
-        if type == .subscribe, object["query"]?.stringValue == nil {
-            throw OneError.validation("query", "query is required, such as things.list")
-        }
         self.type = type
         self.id = id
         self.query = object["query"]?.stringValue
