@@ -49,6 +49,24 @@ struct ChangeFeedTests {
         }
     }
 
+    @Test("bad event-stream requests get a plain 400 naming the field, and write nothing", arguments: TestStore.available)
+    func badStreamRequests(kind: TestStore) async throws {
+        try await TestServer.run(kind) { server in
+            let tenant = try await server.makeTenant()
+            let customer = try await server.makeKey(in: tenant.groupId, role: .customer)
+            try await server.expectUnchanged(tenant.groupId) {
+                try await server.api.request(.get, "/api/events/stream", key: tenant.key, headers: [.init("Last-Event-ID")!: "abc"])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "Last-Event-ID")
+                try await server.api.get("/api/events/stream?after=-3", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "after")
+                try await server.api.get("/api/events/stream?type=no_such_event", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "type")
+                try await server.api.get("/api/events/stream?targetId=nope", key: tenant.key).expectError(.badRequest, "INVALID_ID", field: "targetId")
+                try await server.api.get("/api/events/stream", key: customer.key).expectError(.forbidden, "FORBIDDEN")
+                try await server.api.get("/api/changes?limit=abc", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "limit")
+                try await server.api.get("/api/changes?limit=0", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "limit")
+            }
+        }
+    }
+
     @Test("the event stream resumes from Last-Event-ID with every later event and none twice", arguments: TestStore.available)
     func resume(kind: TestStore) async throws {
         try await TestServer.run(kind) { server in

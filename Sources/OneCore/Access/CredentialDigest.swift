@@ -11,17 +11,12 @@ extension OneService {
         .apiKey(hash: try Self.keyHash(secret))
     }
 
-    /// The digest of a session token; 401 when it is not one.
-    public func digest(ofSession token: String) throws(OneError) -> CredentialDigest {
-        .session(hash: try Self.sessionHash(token))
-    }
-
     static func keyHash(_ secret: String) throws(OneError) -> String {
         guard APIKeySecret.isWellFormed(secret) else { throw OneError(.unauthenticated, "X-API-Key is not a valid API key") }
         return APIKeySecret.hash(secret)
     }
 
-    static func sessionHash(_ token: String) throws(OneError) -> String {
+    public static func sessionHash(_ token: String) throws(OneError) -> String {
         guard SessionToken.isWellFormed(token) else { throw OneError(.unauthenticated, "the session token is not valid") }
         return SecretToken.hash(token)
     }
@@ -36,5 +31,11 @@ extension OneService {
         case .session(let hash):
             return try await principal(for: try await authenticateSession(hash: hash), groupId: groupId)
         }
+    }
+
+    /// The scope a long-lived connection acts in now: its credential proved again, acting in
+    /// `groupId` (or its home group) when that group is reachable.
+    public func scope(for digest: CredentialDigest, groupId: String?) async throws -> Scope {
+        try await scope(for: try await principal(for: digest, groupId: groupId), groupId: groupId)
     }
 }

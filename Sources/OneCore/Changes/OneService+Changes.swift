@@ -8,6 +8,7 @@ public struct ChangePage: Sendable, Equatable {
 }
 
 extension OneService {
+    public static let defaultChangePageSize = 100
     public static let maxChangePageSize = 1000
 
     /// The events of the scope's group with a sequence above `after`, ascending. Sequences are

@@ -10,7 +10,7 @@ extension OneService {
     }
 
     /// ``authenticateSession(token:)``, for a token already digested.
-    func authenticateSession(hash: String) async throws -> SessionCredential {
+    public func authenticateSession(hash: String) async throws -> SessionCredential {
         let now = clock.now()
         let found = try await sessionCache.value(hash: hash, clock: clock) { try await store.sessionCredential(hash: hash) }
         guard let credential = found else { throw OneError(.unauthenticated, "the session token is not valid") }

@@ -24,9 +24,9 @@ struct RealtimeController {
         routes.get("changes") { request, context in
             let parameters = request.uri.queryParameters
             let after = try Self.sequence(parameters["after"].map(String.init), field: "after") ?? 0
-            var limit = 100
+            var limit = OneService.defaultChangePageSize
             if let text = parameters["limit"] {
-                guard let value = Int(text), (1...OneService.maxChangePageSize).contains(value) else {
+                guard let value = Int(text) else {
                     throw OneError.validation("limit", "limit must be an integer from 1 to \(OneService.maxChangePageSize)")
                 }
                 limit = value

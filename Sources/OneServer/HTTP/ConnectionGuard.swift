@@ -20,9 +20,6 @@ final class ConnectionGuard: Sendable {
         self.headTimeout = headTimeout
     }
 
-    /// The connections open now.
-    var openConnections: Int { open.load(ordering: .relaxed) }
-
     func handler() -> Handler { Handler(guard: self) }
 
     final class Handler: ChannelInboundHandler, RemovableChannelHandler {

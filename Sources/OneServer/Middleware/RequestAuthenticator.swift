@@ -40,10 +40,11 @@ struct RequestAuthenticator: Sendable {
                     session: nil, fromCookie: false)
             case .session(let token, let fromCookie):
                 try OriginCheck.check(request, cookieAuthenticated: fromCookie, requireForAll: false, auth)
-                let session = try await service.authenticateSession(token: token)
+                let hash = try OneService.sessionHash(token)
+                let session = try await service.authenticateSession(hash: hash)
                 return Authenticated(
                     principal: try await service.principal(for: session, groupId: groupId),
-                    credential: try service.digest(ofSession: token), session: session, fromCookie: fromCookie)
+                    credential: .session(hash: hash), session: session, fromCookie: fromCookie)
             }
         }
         if request.method == .get, Self.streamPaths.contains(request.uri.path),

@@ -20,8 +20,7 @@ struct EventStream: Sendable {
     /// The events after `after` that the caller may read, checking the caller and the filters.
     func page(after: Int64) async throws -> Page<Event> {
         let service = hub.service
-        let principal = try await service.principal(for: credential, groupId: groupId)
-        let scope = try await service.scope(for: principal, groupId: groupId)
+        let scope = try await service.scope(for: credential, groupId: groupId)
         return try await service.events(filter, in: scope, page: PageRequest(limit: Self.pageSize, after: String(after)))
     }
 

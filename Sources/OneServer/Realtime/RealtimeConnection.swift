@@ -83,8 +83,8 @@ final class RealtimeConnection: Sendable {
     private func subscribe(_ message: ClientMessage) async {
         let id = message.id
         do {
-            let count = state.withLock { $0.subscriptions.count }
-            if state.withLock({ $0.subscriptions[id] != nil }) {
+            let (count, taken) = state.withLock { ($0.subscriptions.count, $0.subscriptions[id] != nil) }
+            if taken {
                 throw OneError(.conflict, "a subscription \(id) is already open on this connection; unsubscribe first", field: "id")
             }
             guard count < configuration.maxSubscriptions else {
@@ -128,9 +128,7 @@ final class RealtimeConnection: Sendable {
 
     /// The scope a subscription runs in: the credential's principal now, in the group it names.
     private func resolve(groupId: String?) async throws -> Scope {
-        let group = groupId ?? self.groupId
-        let principal = try await service.principal(for: credential, groupId: group)
-        return try await service.scope(for: principal, groupId: group)
+        try await service.scope(for: credential, groupId: groupId ?? self.groupId)
     }
 
     // MARK: Messages to the client

@@ -308,9 +308,4 @@ actor RealtimeHub: Service {
         streams[groupId]?[id] = nil
         if streams[groupId]?.isEmpty == true { streams[groupId] = nil }
     }
-
-    // MARK: Figures
-
-    /// Live evaluations and connections, for tests and operators.
-    var counts: (evaluations: Int, connections: Int) { (evaluations.count, connections.count) }
 }
