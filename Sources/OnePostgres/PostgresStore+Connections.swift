@@ -39,10 +39,38 @@ extension PostgresStore {
     }
 }
 
+extension PostgresStore {
+    public func adjacentConnections(
+        of ids: [String], outgoing: Bool, incoming: Bool, types: [String], groupId: String, limit: Int
+    ) async throws -> [Connection] {
+        let typeFilter = types.isEmpty ? "" : " AND type = ANY($3)"
+        let selects = [("from_id", outgoing), ("to_id", incoming)].filter(\.1).map { column, _ in
+            Self.connectionSelect + " WHERE group_id = $1 AND \(column) = ANY($2) AND deleted_at IS NULL" + typeFilter
+        }
+        guard !selects.isEmpty else { return [] }
+        var bindings = binds(groupId, ids)
+        if !types.isEmpty { bindings.append(types) }
+        bindings.append(limit)
+        return try await fetchAll(
+            PostgresQuery(unsafeSQL: selects.joined(separator: " UNION ") + " ORDER BY id LIMIT $\(bindings.count)", binds: bindings),
+            Connection.init(row:))
+    }
+}
+
 extension PostgresTransaction {
     func connectionForUpdate(id: String, groupId: String) async throws -> Connection? {
         try await fetchOne(
             PostgresQuery(unsafeSQL: PostgresStore.connectionSelect + PostgresStore.lockedInGroup, binds: binds(id, groupId)),
+            Connection.init(row:))
+    }
+
+    func liveConnectionsForUpdate(touching endId: String, groupId: String) async throws -> [Connection] {
+        try await fetchAll(
+            PostgresQuery(
+                unsafeSQL: PostgresStore.connectionSelect + """
+                     WHERE group_id = $1 AND (from_id = $2 OR to_id = $2) AND deleted_at IS NULL ORDER BY id FOR UPDATE
+                    """,
+                binds: binds(groupId, endId)),
             Connection.init(row:))
     }
 

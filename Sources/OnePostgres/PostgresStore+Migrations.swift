@@ -176,6 +176,28 @@ extension PostgresStore {
                 """,
             ]
         ),
+        (
+            "v4: graph, tags, sync",
+            [
+                // Either end of a connection may be a thing or a person (usr_…): the domain checks the ends.
+                "ALTER TABLE connections DROP CONSTRAINT connections_from_id_fkey, DROP CONSTRAINT connections_to_id_fkey",
+                // Tags: key/value pairs in the thing's JSON, served by a GIN index (`?` and `@>`).
+                "ALTER TABLE things ADD COLUMN tags jsonb NOT NULL DEFAULT '{}'",
+                "CREATE INDEX things_tags ON things USING gin (tags)",
+                // Sync: which record each outside system's ID became, per group and dimension.
+                """
+                CREATE TABLE sync_links (
+                    group_id text NOT NULL REFERENCES groups(id), dimension text NOT NULL, source text NOT NULL,
+                    external_id text NOT NULL, record_id text NOT NULL,
+                    PRIMARY KEY (group_id, dimension, source, external_id))
+                """,
+                // A group's sync secret, stored as its SHA-256 digest.
+                """
+                CREATE TABLE sync_secrets (
+                    group_id text PRIMARY KEY REFERENCES groups(id), hash text NOT NULL UNIQUE, created_at bigint NOT NULL)
+                """,
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node

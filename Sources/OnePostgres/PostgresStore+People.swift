@@ -38,6 +38,14 @@ extension PostgresStore {
             Person.init(row:))
     }
 
+    public func people(ids: [String], groupId: String) async throws -> [Person] {
+        try await fetchAll(
+            PostgresQuery(
+                unsafeSQL: Self.personSelect + " WHERE m.group_id = $1 AND m.person_id = ANY($2) ORDER BY m.person_id",
+                binds: binds(groupId, ids)),
+            Person.init(row:))
+    }
+
     public func people(groupId: String, page: PageRequest) async throws -> Page<Person> {
         var conditions = Conditions()
         conditions.add("m.group_id", groupId)

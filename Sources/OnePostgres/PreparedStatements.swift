@@ -153,12 +153,13 @@ enum Prepared {
 
     struct InsertThing: PostgresPreparedStatement {
         static let sql = """
-            INSERT INTO things (id, group_id, type, name, properties, status, created_by, created_at, updated_at, deleted_at)
-            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10)
+            INSERT INTO things (id, group_id, type, name, properties, status, tags, created_by, created_at, updated_at, deleted_at)
+            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9, $10, $11)
             """
         let thing: Thing
         func makeBindings() throws -> PostgresBindings {
             var bindings = binds(thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status)
+            bindings.append(JSONValue(thing.tags).jsonText())
             bindings.append(thing.createdBy)
             bindings.append(thing.createdAt)
             bindings.append(thing.updatedAt)

@@ -38,9 +38,46 @@ extension SQLiteStore {
     }
 }
 
+extension SQLiteStore {
+    public func adjacentConnections(
+        of ids: [String], outgoing: Bool, incoming: Bool, types: [String], groupId: String, limit: Int
+    ) async throws -> [Connection] {
+        try read { db in
+            let typeFilter = types.isEmpty ? "" : " AND type IN (SELECT value FROM json_each(?))"
+            var selects: [String] = []
+            var arguments: StatementArguments = []
+            for (column, wanted) in [("fromId", outgoing), ("toId", incoming)] where wanted {
+                selects.append("""
+                    SELECT * FROM connections WHERE groupId = ? AND \(column) IN (SELECT value FROM json_each(?))
+                        AND deletedAt IS NULL\(typeFilter)
+                    """)
+                _ = arguments.append(contentsOf: [groupId, JSONValue(ids).jsonText()])
+                if !types.isEmpty { _ = arguments.append(contentsOf: [JSONValue(types).jsonText()]) }
+            }
+            guard !selects.isEmpty else { return [] }
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(
+                db.cachedStatement(sql: selects.joined(separator: " UNION ") + " ORDER BY id LIMIT ?"), arguments: arguments
+            ).map(Connection.init(row:))
+        }
+    }
+}
+
 extension SQLiteTransaction {
     func connectionForUpdate(id: String, groupId: String) async throws -> Connection? {
         try fetchOne("SELECT * FROM connections WHERE id = ? AND groupId = ?", [id, groupId], Connection.init(row:))
+    }
+
+    func liveConnectionsForUpdate(touching endId: String, groupId: String) async throws -> [Connection] {
+        try run { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT * FROM connections WHERE groupId = ? AND fromId = ? AND deletedAt IS NULL
+                    UNION SELECT * FROM connections WHERE groupId = ? AND toId = ? AND deletedAt IS NULL ORDER BY id
+                    """),
+                arguments: [groupId, endId, groupId, endId]
+            ).map(Connection.init(row:))
+        }
     }
 
     func insertConnection(_ connection: Connection) async throws {

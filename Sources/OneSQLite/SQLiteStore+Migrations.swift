@@ -267,6 +267,72 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v4: graph, tags, sync") { db in
+            try db.execute(
+                sql: """
+                    -- Either end of a connection may be a thing or a person (usr_…): the domain
+                    -- checks the ends, so the foreign keys to things go.
+                    CREATE TABLE connections_v4 (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        fromId TEXT NOT NULL,
+                        toId TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        metadata TEXT NOT NULL,
+                        strength REAL,
+                        validFrom INTEGER,
+                        validTo INTEGER,
+                        createdBy TEXT,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL,
+                        deletedAt INTEGER
+                    ) WITHOUT ROWID;
+                    INSERT INTO connections_v4 SELECT * FROM connections;
+                    DROP TABLE connections;
+                    ALTER TABLE connections_v4 RENAME TO connections;
+                    CREATE UNIQUE INDEX connections_unique_live ON connections(groupId, fromId, toId, type)
+                        WHERE deletedAt IS NULL;
+                    CREATE INDEX connections_by_group ON connections(groupId, id);
+                    CREATE INDEX connections_by_from ON connections(groupId, fromId, id);
+                    CREATE INDEX connections_by_to ON connections(groupId, toId, id);
+
+                    -- Tags: key/value pairs in the thing's JSON, mirrored by triggers into an
+                    -- index table that serves `?tag=key` and `?tag=key:value`.
+                    ALTER TABLE things ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+                    CREATE TABLE thing_tags (
+                        groupId TEXT NOT NULL,
+                        thingId TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (thingId, key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX thing_tags_by_key ON thing_tags(groupId, key, value, thingId);
+                    CREATE TRIGGER things_tags_inserted AFTER INSERT ON things WHEN NEW.tags != '{}' BEGIN
+                        INSERT INTO thing_tags SELECT NEW.groupId, NEW.id, key, value FROM json_each(NEW.tags);
+                    END;
+                    CREATE TRIGGER things_tags_updated AFTER UPDATE OF tags ON things WHEN NEW.tags IS NOT OLD.tags BEGIN
+                        DELETE FROM thing_tags WHERE thingId = NEW.id;
+                        INSERT INTO thing_tags SELECT NEW.groupId, NEW.id, key, value FROM json_each(NEW.tags);
+                    END;
+
+                    -- Sync: which record each outside system's ID became, per group and dimension.
+                    CREATE TABLE sync_links (
+                        groupId TEXT NOT NULL REFERENCES groups(id),
+                        dimension TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        externalId TEXT NOT NULL,
+                        recordId TEXT NOT NULL,
+                        PRIMARY KEY (groupId, dimension, source, externalId)
+                    ) WITHOUT ROWID;
+
+                    -- A group's sync secret, stored as its SHA-256 digest.
+                    CREATE TABLE sync_secrets (
+                        groupId TEXT PRIMARY KEY NOT NULL REFERENCES groups(id),
+                        hash TEXT NOT NULL UNIQUE,
+                        createdAt INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -43,6 +43,16 @@ extension SQLiteStore {
         }
     }
 
+    public func people(ids: [String], groupId: String) async throws -> [Person] {
+        try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: Self.personColumns + " WHERE m.groupId = ? AND m.personId IN (SELECT value FROM json_each(?)) ORDER BY m.personId"),
+                arguments: [groupId, JSONValue(ids).jsonText()]
+            ).map(Person.init(row:))
+        }
+    }
+
     public func people(groupId: String, page: PageRequest) async throws -> Page<Person> {
         try read { db in
             try fetchPage(

@@ -5,7 +5,8 @@ extension Thing {
     init(row: Row) throws {
         self.init(
             id: row["id"], groupId: row["groupId"], type: row["type"], name: row["name"],
-            properties: try JSONValue(column: row["properties"]), status: row["status"], createdBy: row["createdBy"],
+            properties: try JSONValue(column: row["properties"]), status: row["status"],
+            tags: try JSONValue(column: row["tags"]).stringDictionary ?? [:], createdBy: row["createdBy"],
             createdAt: row["createdAt"], updatedAt: row["updatedAt"], deletedAt: row["deletedAt"])
     }
 }
@@ -35,8 +36,31 @@ extension SQLiteStore {
                 conditions.append("name LIKE ? ESCAPE '\\'")
                 _ = arguments.append(contentsOf: [pattern])
             }
+            for tag in query.tags {
+                if let value = tag.value {
+                    conditions.append("id IN (SELECT thingId FROM thing_tags WHERE groupId = ? AND key = ? AND value = ?)")
+                    _ = arguments.append(contentsOf: [query.groupId, tag.key, value])
+                } else {
+                    conditions.append("id IN (SELECT thingId FROM thing_tags WHERE groupId = ? AND key = ?)")
+                    _ = arguments.append(contentsOf: [query.groupId, tag.key])
+                }
+            }
             return try fetchPage(
                 db, from: "things", where: conditions, arguments, page: page, decode: Thing.init(row:), cursor: \.id)
+        }
+    }
+}
+
+extension SQLiteStore {
+    public func liveThings(ids: [String], groupId: String) async throws -> [Thing] {
+        try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT * FROM things WHERE groupId = ? AND id IN (SELECT value FROM json_each(?))
+                        AND deletedAt IS NULL ORDER BY id
+                    """),
+                arguments: [groupId, JSONValue(ids).jsonText()]
+            ).map(Thing.init(row:))
         }
     }
 }
@@ -58,23 +82,24 @@ extension SQLiteTransaction {
     func insertThing(_ thing: Thing) async throws {
         try execute(
             """
-            INSERT INTO things (id, groupId, type, name, properties, status, createdBy, createdAt, updatedAt, deletedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO things (id, groupId, type, name, properties, status, tags, createdBy, createdAt, updatedAt, deletedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status,
-                thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
+                JSONValue(thing.tags).jsonText(), thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
             ])
     }
 
     func updateThing(_ thing: Thing) async throws {
         try execute(
             """
-            UPDATE things SET type = ?, name = ?, properties = ?, status = ?, updatedAt = ?, deletedAt = ?
+            UPDATE things SET type = ?, name = ?, properties = ?, status = ?, tags = ?, updatedAt = ?, deletedAt = ?
             WHERE id = ? AND groupId = ?
             """,
             [
-                thing.type, thing.name, thing.properties.jsonText(), thing.status, thing.updatedAt, thing.deletedAt,
+                thing.type, thing.name, thing.properties.jsonText(), thing.status, JSONValue(thing.tags).jsonText(),
+                thing.updatedAt, thing.deletedAt,
                 thing.id, thing.groupId,
             ])
     }

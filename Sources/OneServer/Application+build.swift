@@ -102,13 +102,30 @@ func buildRouter(
         .addRoutes(AuthController(auth: auth).routes)
     let api = router.group("api")
         .add(middleware: AuthenticationMiddleware(authenticator: realtime.authenticator, rateLimiter: rateLimiter))
+    api.addRoutes(HealthController(service: service).callerRoutes)
+    addOntologyRoutes(to: api, service: service, auth: auth)
+    api.addRoutes(APIKeyController(service: service).routes, atPath: "keys")
+    api.addRoutes(BatchController(service: service, operations: batchRouter(service: service, auth: auth)).routes, atPath: "batch")
+    api.addRoutes(realtime.routes)
+    return router
+}
+
+/// The routes of the six dimensions (and the graph over them), mounted under `api`.
+private func addOntologyRoutes(to api: RouterGroup<AppRequestContext>, service: OneService, auth: AuthService) {
     api.addRoutes(GroupController(service: service).routes, atPath: "groups")
     api.addRoutes(PeopleController(service: service, auth: auth).routes, atPath: "people")
     api.addRoutes(ThingController(service: service).routes, atPath: "things")
     api.addRoutes(ConnectionController(service: service).routes, atPath: "connections")
+    api.addRoutes(GraphController(service: service).routes, atPath: "graph")
     api.addRoutes(EventController(service: service).routes, atPath: "events")
     api.addRoutes(KnowledgeController(service: service).routes, atPath: "knowledge")
-    api.addRoutes(APIKeyController(service: service).routes, atPath: "keys")
-    api.addRoutes(realtime.routes)
-    return router
+}
+
+/// The ontology routes alone, as ``BatchController`` runs its operations: the batch request
+/// has already been authenticated and charged, and errors become answers, not exceptions.
+private func batchRouter(service: OneService, auth: AuthService) -> RouterResponder<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    addOntologyRoutes(to: router.group("api"), service: service, auth: auth)
+    return router.buildResponder()
 }

@@ -28,11 +28,27 @@ extension Thing: JSONRepresentable {
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "_id": .string(id), "groupId": .string(groupId), "type": .string(type), "name": .string(name),
-            "properties": properties, "status": .string(status), "createdAt": .init(createdAt), "updatedAt": .init(updatedAt),
+            "properties": properties, "status": .string(status), "tags": .init(tags), "createdAt": .init(createdAt),
+            "updatedAt": .init(updatedAt),
         ]
         object["createdBy"] = createdBy.map(JSONValue.string)
         object["deletedAt"] = deletedAt.map(JSONValue.init)
         return .object(object)
+    }
+}
+
+extension JSONValue {
+    public init(_ strings: [String: String]) { self = .object(strings.mapValues(JSONValue.string)) }
+
+    /// The members of an object whose values are all strings; `nil` for anything else.
+    public var stringDictionary: [String: String]? {
+        guard case .object(let members) = self else { return nil }
+        var strings: [String: String] = [:]
+        for (key, value) in members {
+            guard let string = value.stringValue else { return nil }
+            strings[key] = string
+        }
+        return strings
     }
 }
 

@@ -13,6 +13,8 @@ extension Ontology {
         var eventTypes: [String]?
         var lifecycleEventTypes: [String]?
         var knowledgeTypes: [String]?
+        var connectionEnds: [String: ConnectionEnds]?
+        var eventAliases: [String: String]?
     }
 
     /// Parses one ontology YAML document.
@@ -32,7 +34,9 @@ extension Ontology {
             connectionTypes: Set(file.connectionTypes ?? []),
             eventTypes: Set(file.eventTypes ?? []).union(lifecycle),
             lifecycleEventTypes: lifecycle,
-            knowledgeTypes: Set(file.knowledgeTypes ?? [])
+            knowledgeTypes: Set(file.knowledgeTypes ?? []),
+            connectionEnds: file.connectionEnds ?? [:],
+            eventAliases: file.eventAliases ?? [:]
         )
     }
 

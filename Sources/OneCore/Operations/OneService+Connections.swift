@@ -23,12 +23,17 @@ public struct NewConnection: Codable, Sendable {
 }
 
 extension OneService {
+    /// Connects two records of the scope's group: things, or people where the ontology lets the
+    /// connection type end at a person.
     public func createConnection(_ input: NewConnection, in scope: Scope) async throws -> Connection {
         try AccessPolicy.require(scope.principal, .create, .connections)
-        let fromId = try IDKind.thing.validate(try Validate.text(input.fromId, field: "fromId"), field: "fromId")
-        let toId = try IDKind.thing.validate(try Validate.text(input.toId, field: "toId"), field: "toId")
+        let fromId = try Validate.text(input.fromId, field: "fromId")
+        let toId = try Validate.text(input.toId, field: "toId")
         let type = try Validate.text(input.type, field: "type", maxLength: 100)
         try ontology.checkConnectionType(type)
+        let ends = ontology.ends(of: type)
+        let fromKind = try ends.kind(of: fromId, at: ends.from, field: "fromId")
+        let toKind = try ends.kind(of: toId, at: ends.to, field: "toId")
         let metadata = try Validate.object(input.metadata, field: "metadata")
         if let strength = input.strength, !(0...1).contains(strength) {
             throw OneError.validation("strength", "strength must be between 0 and 1")
@@ -45,17 +50,49 @@ extension OneService {
         return try await write { transaction in
             let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
             try await TenantTree.admit(.one(.connections), into: chain, transaction)
-            // Both ends must be live things of the group, held so neither is archived before this commits.
-            let ends = try await transaction.thingsForShare(ids: [fromId, toId], groupId: scope.groupId)
-            for (field, id) in [("fromId", fromId), ("toId", toId)] {
-                guard ends.contains(where: { $0.id == id && $0.deletedAt == nil }) else {
-                    throw OneError(.notFound, "\(field) does not name a thing in this group", field: field)
-                }
-            }
+            try await Self.requireLiveEnds(
+                [("fromId", fromId, fromKind), ("toId", toId, toKind)], in: scope.groupId, transaction)
             try await transaction.insertConnection(connection)
             try await transaction.append(event)
             return connection
         }
+    }
+
+    /// Checks that each end is a live record of the group, held so that none is archived or
+    /// removed before the transaction commits.
+    static func requireLiveEnds(
+        _ ends: [(field: String, id: String, kind: ConnectionEnds.Kind)], in groupId: String,
+        _ transaction: any StoreTransaction
+    ) async throws {
+        let thingIds = ends.filter { $0.kind == .thing }.map(\.id)
+        let things = thingIds.isEmpty ? [] : try await transaction.thingsForShare(ids: thingIds, groupId: groupId)
+        for end in ends {
+            let live: Bool = switch end.kind {
+            case .thing: things.contains { $0.id == end.id && $0.deletedAt == nil }
+            case .person: try await transaction.personForUpdate(id: end.id, groupId: groupId) != nil
+            }
+            guard live else {
+                throw OneError(.notFound, "\(end.field) does not name a \(end.kind.rawValue) in this group", field: end.field)
+            }
+        }
+    }
+
+    /// Ends every live connection of `groupId` with `endId` at either end, each with its event:
+    /// what removing a person from a group does to their connections there.
+    static func endConnections(
+        touching endId: String, in scope: Scope, chain: [GroupNode], at now: Timestamp,
+        _ transaction: any StoreTransaction, draft: (Connection, Connection) -> EventDraft
+    ) async throws {
+        let touching = try await transaction.liveConnectionsForUpdate(touching: endId, groupId: scope.groupId)
+        guard !touching.isEmpty else { return }
+        for current in touching {
+            var ended = current
+            ended.deletedAt = now
+            ended.updatedAt = now
+            try await transaction.updateConnection(ended)
+            try await transaction.append(draft(current, ended))
+        }
+        try await TenantTree.release(UsageCounts(connections: touching.count), from: chain, transaction)
     }
 
     public func connection(id: String, in scope: Scope) async throws -> Connection {
@@ -71,8 +108,11 @@ extension OneService {
         var query = query
         query.groupId = scope.groupId
         if let type = query.type { try ontology.checkConnectionType(type) }
-        _ = try Validate.optionalID(query.fromId, .thing, field: "fromId")
-        _ = try Validate.optionalID(query.toId, .thing, field: "toId")
+        for (field, id) in [("fromId", query.fromId), ("toId", query.toId)] {
+            if let id, !IDKind.thing.matches(id), !IDKind.person.matches(id) {
+                throw OneError(.invalidID, "\(field) must be an ID of the form thg_… or usr_…", field: field)
+            }
+        }
         return try await store.connections(query, page: page)
     }
 

@@ -15,9 +15,16 @@ extension OneService {
     /// Logs a custom event. Lifecycle types stay the server's own, so the audit trail cannot be forged.
     public func logEvent(_ input: NewEvent, in scope: Scope) async throws -> Event {
         try AccessPolicy.require(scope.principal, .create, .events)
-        let type = try Validate.text(input.type, field: "type", maxLength: 100)
-        try ontology.checkCustomEventType(type)
-        let metadata = try Validate.object(input.metadata, field: "metadata")
+        guard !isAtomic else {
+            throw OneError.validation("path", "an event is logged alone or in a batch that is not atomic: its sequence is set at commit")
+        }
+        let named = try Validate.text(input.type, field: "type", maxLength: 100)
+        let type = try ontology.checkCustomEventType(named)
+        var metadata = try Validate.object(input.metadata, field: "metadata")
+        if type != named, var members = metadata.objectValue, members["variant"] == nil {
+            members["variant"] = .string(named)
+            metadata = .object(members)
+        }
         if let targetId = input.targetId { try await requireRecord(targetId, in: scope, field: "targetId") }
         let event = draft(scope, type, target: input.targetId, metadata: metadata)
         let committed = try await commit { transaction in
@@ -39,7 +46,7 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .read, .events)
         var query = query
         query.groupId = scope.groupId
-        if let type = query.type { try ontology.check(type, in: ontology.eventTypes, field: "type") }
+        if let type = query.type { query.type = try ontology.checkEventFilter(type) }
         for (field, id) in [("actorId", query.actorId), ("targetId", query.targetId)] {
             if let id, IDKind.of(id) == nil {
                 throw OneError(.invalidID, "\(field) must be an ID such as usr_… or thg_…", field: field)

@@ -56,6 +56,9 @@ extension OneService {
     /// for the person act at once: the owner vouches for them.
     public func invitePerson(_ input: NewPerson, in scope: Scope) async throws -> Invitation {
         try AccessPolicy.require(scope.principal, .create, .people)
+        guard !isAtomic else {
+            throw OneError.validation("path", "an invitation sends mail, so it cannot be part of an atomic batch")
+        }
         let email = try Validate.email(input.email)
         let name = try Validate.text(input.name ?? String(email.prefix { $0 != "@" }), field: "name", maxLength: 200)
         let role = try input.role.map { value throws(OneError) in try Role.parse(value, field: "role") } ?? .groupUser
@@ -156,6 +159,7 @@ extension OneService {
         _ = try IDKind.person.validate(id, field: "id")
         let principal = scope.principal
         let event = draft(scope, "user_removed_from_group", target: id)
+        let now = clock.now()
         try await write { transaction in
             guard let person = try await transaction.personForUpdate(id: id, groupId: scope.groupId) else {
                 throw OneError.notFound("person")
@@ -168,6 +172,9 @@ extension OneService {
                 throw OneError.notFound("person")
             }
             try await TenantTree.release(.one(.people), from: chain, transaction)
+            try await Self.endConnections(touching: id, in: scope, chain: chain, at: now, transaction) { before, after in
+                self.draft(scope, "connection_deleted", target: before.id, change: .between(before, after))
+            }
             var removal = event
             removal.change = Change(before: ["role": .string(person.role.rawValue)])
             try await transaction.append(removal)

@@ -111,7 +111,7 @@ extension OneService {
     /// and the principal may change it, then writes what `change` returns (nothing when it
     /// returns `nil`: an update that changes nothing writes nothing) and takes `released` out of
     /// the usage counters.
-    private func updatingThing(
+    func updatingThing(
         _ id: String, in scope: Scope, releasing released: UsageCounts = .zero,
         _ change: @escaping @Sendable (Thing) throws -> (Thing, EventDraft)?
     ) async throws -> Thing {

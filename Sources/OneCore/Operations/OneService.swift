@@ -82,7 +82,13 @@ public struct OneService: Sendable {
     }
 
     /// Runs `body` as one store transaction, wording broken uniqueness rules as conflicts.
+    ///
+    /// Inside ``atomically(_:)`` the body joins that transaction instead; its events are known
+    /// only once the whole of it commits, so `events` is empty then.
     public func commit<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> Committed<T> {
+        if let ambient = AtomicWrite.current {
+            return Committed(value: try await body(ambient.transaction), events: [])
+        }
         do {
             let committed = try await store.write(body)
             if let last = committed.events.last { commits.raise(to: last.sequence) }
@@ -92,10 +98,37 @@ public struct OneService: Sendable {
         }
     }
 
+    /// Runs `work` so that every write it makes through this service commits in one
+    /// transaction, or none does: the operations keep their own checks, validation and events.
+    ///
+    /// Reads made outside a write (the store's own reads) see what is committed, not what
+    /// `work` has written so far. `work` may run more than once before it commits, like any
+    /// write body, so it must not act outside the store.
+    public func atomically<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard AtomicWrite.current == nil else { return try await work() }
+        return try await write { transaction in
+            try await AtomicWrite.$current.withValue(AtomicWrite(transaction: transaction)) { try await work() }
+        }
+    }
+
+    /// Whether the caller runs inside ``atomically(_:)``.
+    public var isAtomic: Bool { AtomicWrite.current != nil }
+
     /// ``commit(_:)``, for the value alone.
     public func write<T: Sendable>(_ body: @escaping WriteBody<T>) async throws -> T {
         try await commit(body).value
     }
+}
+
+/// The transaction ``OneService/atomically(_:)`` gathers writes into, for the task running it.
+///
+/// A transaction is not `Sendable`: it belongs to the one task that runs the write body. The
+/// task-local hands it only to that task's own awaited calls, one at a time, never to another
+/// task running in parallel, which is what makes the unchecked conformance sound.
+private struct AtomicWrite: @unchecked Sendable {
+    let transaction: any StoreTransaction
+
+    @TaskLocal static var current: AtomicWrite?
 }
 
 extension UniqueViolation {

@@ -73,6 +73,8 @@ public protocol PersonStore: Sendable {
     /// A person as a member of `groupId`, by the ID that group knows them by.
     func person(id: String, groupId: String) async throws -> Person?
     func people(groupId: String, page: PageRequest) async throws -> Page<Person>
+    /// The members of a group among `ids`, in ID order.
+    func people(ids: [String], groupId: String) async throws -> [Person]
     /// The memberships of the identity behind `personId` in `groupId`, only in `among` groups
     /// when given; each names the person by the ID its own group knows them by.
     func memberships(personId: String, groupId: String, among groupIds: [String]?) async throws -> [Membership]
@@ -81,6 +83,8 @@ public protocol PersonStore: Sendable {
 public protocol ThingStore: Sendable {
     func thing(id: String, groupId: String) async throws -> Thing?
     func things(_ query: ThingQuery, page: PageRequest) async throws -> Page<Thing>
+    /// The live things of a group among `ids`, in ID order.
+    func liveThings(ids: [String], groupId: String) async throws -> [Thing]
 }
 
 /// Filters for listing things, newest first. Archived things are left out unless asked for.
@@ -90,12 +94,15 @@ public struct ThingQuery: Sendable, Equatable {
     public var status: String?
     /// Case-insensitive text to find in the name.
     public var text: String?
+    /// Tags a thing must carry, each with the value given (any value when `nil`).
+    public var tags: [TagFilter]
 
-    public init(groupId: String, type: String? = nil, status: String? = nil, text: String? = nil) {
+    public init(groupId: String, type: String? = nil, status: String? = nil, text: String? = nil, tags: [TagFilter] = []) {
         self.groupId = groupId
         self.type = type
         self.status = status
         self.text = text
+        self.tags = tags
     }
 
     /// `text` as a SQL `LIKE` pattern matching it anywhere, with `\\` as the escape character
@@ -115,6 +122,11 @@ public struct ThingQuery: Sendable, Equatable {
 public protocol ConnectionStore: Sendable {
     func connection(id: String, groupId: String) async throws -> Connection?
     func connections(_ query: ConnectionQuery, page: PageRequest) async throws -> Page<Connection>
+    /// Live connections of a group leaving (`outgoing`) or entering (`incoming`) any of `ids`,
+    /// of one of `types` when any are given, in ID order, at most `limit`.
+    func adjacentConnections(
+        of ids: [String], outgoing: Bool, incoming: Bool, types: [String], groupId: String, limit: Int
+    ) async throws -> [Connection]
 }
 
 /// Filters for listing live connections, newest first.

@@ -58,6 +58,8 @@ public protocol StoreTransaction: IdentityTransaction {
     func updateThing(_ thing: Thing) async throws
 
     func connectionForUpdate(id: String, groupId: String) async throws -> Connection?
+    /// The live connections of a group with `endId` at either end, locked.
+    func liveConnectionsForUpdate(touching endId: String, groupId: String) async throws -> [Connection]
     func insertConnection(_ connection: Connection) async throws
     func updateConnection(_ connection: Connection) async throws
 

@@ -28,4 +28,26 @@ struct HealthController {
         }
         return routes
     }
+
+    /// `GET /api/health` behind authentication: the store answers, and who the caller is.
+    var callerRoutes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("health") { _, context in
+            let principal = try context.requirePrincipal()
+            do {
+                try await service.store.ping()
+            } catch {
+                throw OneError(.unavailable, "the store is not answering")
+            }
+            let credential: JSONValue = switch principal.authentication {
+            case .apiKey: "apiKey"
+            case .session: "session"
+            }
+            return JSON([
+                "status": "ok", "groupId": .string(principal.groupId), "role": .string(principal.role.rawValue),
+                "actorId": .string(principal.actorId), "credential": credential,
+            ] as JSONValue)
+        }
+        return routes
+    }
 }

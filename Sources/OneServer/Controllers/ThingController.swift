@@ -9,8 +9,10 @@ struct ThingController {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get { request, context in
             let query = try ListQuery(request, keyedBy: .thing)
+            let tags = try request.uri.queryParameters[values: "tag"].map { try TagFilter(parsing: String($0)) }
             let filter = ThingQuery(
-                groupId: "", type: try query.text("type"), status: try query.text("status"), text: try query.text("q"))
+                groupId: "", type: try query.text("type"), status: try query.text("status"), text: try query.text("q"),
+                tags: tags)
             let page = try await service.things(filter, in: try await context.scope(service, request), page: query.page)
             return JSON(ListResponse(page))
         }
@@ -30,6 +32,16 @@ struct ThingController {
         routes.delete(":id") { request, context in
             JSON(try await service.archiveThing(id: try context.id, in: try await context.scope(service, request)))
         }
+        routes.put(":id/tags/:key") { request, context in
+            var request = request
+            let body = try await request.decodeBody(TagValue.self, context: context)
+            let scope = try await context.scope(service, request)
+            return JSON(try await service.setTag(thingId: try context.id, key: try context.parameter("key"), value: body.value, in: scope))
+        }
+        routes.delete(":id/tags/:key") { request, context in
+            let scope = try await context.scope(service, request)
+            return JSON(try await service.removeTag(thingId: try context.id, key: try context.parameter("key"), in: scope))
+        }
         routes.get(":id/connections") { request, context in
             let query = try ListQuery(request, keyedBy: .connection)
             let scope = try await context.scope(service, request)
@@ -42,4 +54,9 @@ struct ThingController {
         }
         return routes
     }
+}
+
+/// The body of `PUT /api/things/:id/tags/:key`.
+struct TagValue: Decodable {
+    var value: String?
 }

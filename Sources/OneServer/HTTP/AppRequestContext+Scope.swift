@@ -10,9 +10,12 @@ extension AppRequestContext {
 
     /// The `:id` path parameter.
     var id: String {
-        get throws {
-            guard let id = parameters.get("id") else { throw OneError.validation("id", "id is required in the path") }
-            return id
-        }
+        get throws { try parameter("id") }
+    }
+
+    /// A path parameter the route names.
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters.get(name) else { throw OneError.validation(name, "\(name) is required in the path") }
+        return value
     }
 }

@@ -92,6 +92,7 @@ extension PersonPatch: RequestBody {
 extension NewConnection: RequestBody {
     static let fields: Set<String> = ["fromId", "toId", "type", "metadata", "strength", "validFrom", "validTo"]
 }
+extension TagValue: RequestBody { static let fields: Set<String> = ["value"] }
 extension NewEvent: RequestBody { static let fields: Set<String> = ["type", "targetId", "metadata"] }
 extension NewKnowledge: RequestBody {
     static let fields: Set<String> = ["type", "text", "labels", "metadata", "sourceThingId", "sourceField"]
@@ -99,3 +100,4 @@ extension NewKnowledge: RequestBody {
 extension NewAPIKey: RequestBody {
     static let fields: Set<String> = ["name", "role", "permissions", "personId", "expiresAt", "rateLimit"]
 }
+extension BatchInput: RequestBody { static let fields: Set<String> = ["operations", "atomic"] }

@@ -1,0 +1,161 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OneCore
+
+/// `POST /api/batch`: up to 100 requests to the ontology routes in one, each answered as it
+/// would be alone; with `atomic: true` all of their writes commit together or none does.
+///
+/// Each operation goes through the same route handlers as a request of its own, with the
+/// caller's principal and `X-Group-Id`, so access checks, validation and events are exactly
+/// theirs. The batch is one request of the caller's rate limit.
+struct BatchController {
+    static let maxOperations = 100
+    /// The first path segments under `/api/` an operation may address.
+    static let dimensions: Set<String> = ["groups", "people", "things", "connections", "events", "knowledge", "graph"]
+
+    let service: OneService
+    /// The ontology routes alone, without the authentication the batch request already passed.
+    let operations: RouterResponder<AppRequestContext>
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post { request, context -> Response in
+            var request = request
+            let input = try await request.decodeBody(BatchInput.self, context: context)
+            let batch = try Self.validate(input)
+            let groupId = request.headers[.groupId]
+            guard batch.atomic else {
+                var results: [JSONValue] = []
+                for operation in batch.operations {
+                    results.append(try await run(operation, groupId: groupId, context: context).json)
+                }
+                return JSON(["results": .array(results)] as JSONValue).response()
+            }
+            do {
+                let results = try await service.atomically {
+                    var results: [JSONValue] = []
+                    for (index, operation) in batch.operations.enumerated() {
+                        let outcome = try await run(operation, groupId: groupId, context: context)
+                        guard outcome.status < 400 else { throw AtomicBatchFailure(index: index, outcome: outcome) }
+                        results.append(outcome.json)
+                    }
+                    return results
+                }
+                return JSON(["results": .array(results)] as JSONValue).response()
+            } catch let failure as AtomicBatchFailure {
+                return failure.response(of: batch.operations)
+            }
+        }
+        return routes
+    }
+
+    /// One operation through the route table, its answer read in full.
+    private func run(_ operation: BatchOperation, groupId: String?, context: AppRequestContext) async throws -> Outcome {
+        var head = HTTPRequest(method: operation.method, scheme: nil, authority: nil, path: operation.path)
+        head.headerFields[.contentType] = "application/json"
+        if let groupId { head.headerFields[.groupId] = groupId }
+        let body = operation.body.map { ByteBuffer(string: $0.jsonText()) } ?? ByteBuffer()
+        let response = try await operations.respond(to: Request(head: head, body: .init(buffer: body)), context: context)
+        let collector = BodyCollector()
+        try await response.body.write(collector)
+        let json = collector.buffer.readableBytes == 0
+            ? JSONValue.null
+            : try collector.buffer.readableBytesView.withContiguousStorageIfAvailable { try JSONValue(utf8: $0) } ?? .null
+        return Outcome(status: response.status.code, body: json)
+    }
+
+    private static func validate(_ input: BatchInput) throws -> (operations: [BatchOperation], atomic: Bool) {
+        guard let operations = input.operations, !operations.isEmpty else {
+            throw OneError.validation("operations", "operations must hold 1 to \(maxOperations) operations")
+        }
+        guard operations.count <= maxOperations else {
+            throw OneError.validation("operations", "a batch holds at most \(maxOperations) operations, not \(operations.count)")
+        }
+        let parsed = try operations.enumerated().map { index, operation in
+            try BatchOperation(operation, field: "operations[\(index)]")
+        }
+        return (parsed, input.atomic ?? false)
+    }
+}
+
+/// The body of `POST /api/batch`.
+struct BatchInput: Decodable {
+    var operations: [BatchInputOperation]?
+    var atomic: Bool?
+}
+
+struct BatchInputOperation: Decodable {
+    var method: String?
+    var path: String?
+    var body: JSONValue?
+}
+
+/// An operation checked: a method and a path under one of the batchable routes.
+struct BatchOperation: Sendable {
+    let method: HTTPRequest.Method
+    let path: String
+    let body: JSONValue?
+
+    init(_ input: BatchInputOperation, field: String) throws {
+        guard let name = input.method?.uppercased(), let method = HTTPRequest.Method(name),
+            [.get, .post, .patch, .put, .delete].contains(method)
+        else {
+            throw OneError.validation("\(field).method", "\(field).method must be GET, POST, PATCH, PUT or DELETE")
+        }
+        guard let path = input.path, path.hasPrefix("/api/"), path.utf8.count <= 2048,
+            let dimension = path.dropFirst(5).split(separator: "/").first.map({ String($0.prefix { $0 != "?" }) }),
+            BatchController.dimensions.contains(dimension)
+        else {
+            let allowed = BatchController.dimensions.sorted().map { "/api/\($0)" }.joined(separator: ", ")
+            throw OneError.validation("\(field).path", "\(field).path must be a path under \(allowed)")
+        }
+        if let body = input.body, body.objectValue == nil {
+            throw OneError.validation("\(field).body", "\(field).body must be a JSON object, not \(body.typeName)")
+        }
+        self.method = method
+        self.path = path
+        self.body = input.body
+    }
+}
+
+/// One operation's answer.
+private struct Outcome: Sendable {
+    let status: Int
+    let body: JSONValue
+
+    var json: JSONValue { ["status": .integer(Int64(status)), "body": body] }
+}
+
+/// Ends an atomic batch at its first failing operation, rolling back what came before.
+private struct AtomicBatchFailure: Error {
+    let index: Int
+    let outcome: Outcome
+
+    /// The failing operation's status, with its error and where it stood in the batch.
+    func response(of operations: [BatchOperation]) -> Response {
+        let operation = operations[index]
+        let error = outcome.body.objectValue
+        let reason = error?["error"]?.stringValue ?? "it answered \(outcome.status)"
+        let answer: JSONValue = [
+            "error": .string(
+                "operation \(index + 1) of \(operations.count) (\(operation.method.rawValue) \(operation.path)) failed, so none was applied: \(reason)"),
+            "code": error?["code"] ?? .string(OneError.Code.validation.rawValue),
+            "failedOperation": ["index": .integer(Int64(index)), "status": .integer(Int64(outcome.status)), "body": outcome.body],
+        ]
+        return Response(
+            status: .init(code: outcome.status), headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: answer.jsonText())))
+    }
+}
+
+/// Gathers a response body into one buffer.
+private final class BodyCollector: ResponseBodyWriter {
+    var buffer = ByteBuffer()
+
+    func write(_ buffer: ByteBuffer) async throws {
+        self.buffer.writeImmutableBuffer(buffer)
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
