@@ -115,6 +115,9 @@ extension AuthService {
     /// Invites a person into the scope's group (``OneService/invitePerson(_:in:)``) and mails
     /// them the link that accepts it: every transport that invites gets both.
     public func invite(_ input: NewPerson, in scope: Scope) async throws -> Person {
+        guard !one.isAtomic else {
+            throw OneError.validation("path", "an invitation sends mail, so it cannot be part of an atomic batch")
+        }
         let invitation = try await one.invitePerson(input, in: scope)
         let groupName = try await store.group(id: scope.groupId)?.name ?? "a group"
         await mail(

@@ -105,6 +105,7 @@ func buildRouter(
     api.addRoutes(HealthController(service: service).callerRoutes)
     addOntologyRoutes(to: api, service: service, auth: auth)
     api.addRoutes(APIKeyController(service: service).routes, atPath: "keys")
+    api.addRoutes(SyncController(service: service).routes, atPath: "sync")
     api.addRoutes(BatchController(service: service, operations: batchRouter(service: service, auth: auth)).routes, atPath: "batch")
     api.addRoutes(realtime.routes)
     return router

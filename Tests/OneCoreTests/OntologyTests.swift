@@ -14,7 +14,7 @@ private func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
 /// Each shipped feature and one thing type only it adds.
 private let featureThingTypes: [(feature: String, thingType: String)] = [
     ("core", "page"), ("blog", "blog_category"), ("portfolio", "case_study"), ("shop", "shopping_cart"),
-    ("courses", "quiz"), ("community", "forum_topic"), ("tokens", "token_holder"),
+    ("courses", "certificate"), ("community", "forum_topic"), ("tokens", "token_holder"),
 ]
 
 @Suite("Ontology")

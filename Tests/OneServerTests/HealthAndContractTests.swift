@@ -36,6 +36,9 @@ struct HealthAndContractTests {
         ("post", "/api/auth/2fa/disable"), ("post", "/api/auth/invitations/accept"),
         ("get", "/api/auth/oauth/{provider}/start"), ("get", "/api/auth/oauth/{provider}/callback"),
         ("get", "/api/realtime"), ("post", "/api/realtime/ticket"), ("get", "/api/changes"), ("get", "/api/events/stream"),
+        ("get", "/api/health"), ("put", "/api/things/{id}/tags/{key}"), ("delete", "/api/things/{id}/tags/{key}"),
+        ("get", "/api/graph/{id}"), ("post", "/api/batch"), ("post", "/api/sync/{dimension}"),
+        ("post", "/api/groups/{id}/sync-secret"), ("delete", "/api/groups/{id}/sync-secret"),
     ]
 
     @Test("/docs serves the page that renders the contract", arguments: TestStore.available)
@@ -61,7 +64,7 @@ struct HealthAndContractTests {
             for (method, path) in Self.routes {
                 #expect(paths[path]?[method] != nil, "\(method.uppercased()) \(path) is missing from the document")
             }
-            let documented = paths.values.reduce(0) { $0 + ($1.objectValue?.keys.filter { ["get", "post", "patch", "delete"].contains($0) }.count ?? 0) }
+            let documented = paths.values.reduce(0) { $0 + ($1.objectValue?.keys.filter { ["get", "post", "put", "patch", "delete"].contains($0) }.count ?? 0) }
             #expect(documented == Self.routes.count, "the document describes routes the server does not have")
             // And every documented route exists: an unknown route would answer 404 with code NOT_FOUND
             // even without a key, while real tenant routes answer 401. The /api/auth routes need no
@@ -69,7 +72,8 @@ struct HealthAndContractTests {
             // provider the test server lacks), but never the router's own 404 or 405.
             for (method, path) in Self.routes where path.hasPrefix("/api") {
                 let concrete = path.replacingOccurrences(of: "{id}", with: "thg_00000000000000000000000000")
-                    .replacingOccurrences(of: "{provider}", with: "google")
+                    .replacingOccurrences(of: "{provider}", with: "google").replacingOccurrences(of: "{key}", with: "level")
+                    .replacingOccurrences(of: "{dimension}", with: "things")
                 let reply = try await server.api.request(.init(method.uppercased())!, concrete, key: nil, body: method == "get" || method == "delete" ? nil : [:])
                 if path.hasPrefix("/api/auth/") {
                     let unrouted = reply.status == .methodNotAllowed

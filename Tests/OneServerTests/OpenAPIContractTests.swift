@@ -12,7 +12,7 @@ struct OpenAPIContractTests {
 
     static let thing: JSONValue = [
         "_id": "thg_01jq8z3k5v7w9x1y2z3a4b5c6d", "groupId": "grp_01jq8z3k5v7w9x1y2z3a4b5c6d", "type": "course",
-        "name": "A course", "properties": ["deep": ["x": 1]], "status": "active", "createdBy": "key_01jq8z3k5v7w9x1y2z3a4b5c6d",
+        "name": "A course", "properties": ["deep": ["x": 1]], "status": "active", "tags": [:], "createdBy": "key_01jq8z3k5v7w9x1y2z3a4b5c6d",
         "createdAt": 1735689600000, "updatedAt": 1735689600000,
     ]
 

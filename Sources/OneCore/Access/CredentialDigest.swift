@@ -3,6 +3,8 @@
 public enum CredentialDigest: Sendable, Hashable {
     case apiKey(hash: String)
     case session(hash: String)
+    /// A group's sync secret.
+    case syncSecret(hash: String)
 }
 
 extension OneService {
@@ -30,6 +32,11 @@ extension OneService {
             return try await authenticate(keyHash: hash)
         case .session(let hash):
             return try await principal(for: try await authenticateSession(hash: hash), groupId: groupId)
+        case .syncSecret(let hash):
+            guard let group = try await store.syncSecretGroup(hash: hash) else {
+                throw OneError(.unauthenticated, "X-Sync-Secret is not this group's sync secret")
+            }
+            return Principal(syncSecretOf: group, hash: hash, rateLimit: sessionRateLimit)
         }
     }
 

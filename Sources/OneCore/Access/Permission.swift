@@ -28,9 +28,9 @@ public struct PermissionSet: Sendable, Equatable {
 
     /// Checks each entry is a known permission, naming `field` when one is not.
     public static func validate(_ entries: [String], field: String) throws(OneError) -> [String] {
-        let known = Set(["*"] + Resource.allCases.flatMap { ["\($0.rawValue):read", "\($0.rawValue):write", "\($0.rawValue):*"] })
+        let known = Set(["*", "sync"] + Resource.allCases.flatMap { ["\($0.rawValue):read", "\($0.rawValue):write", "\($0.rawValue):*"] })
         if let unknown = entries.first(where: { !known.contains($0) }) {
-            throw OneError.validation(field, "\(field) has unknown permission '\(unknown)'; use resource:read, resource:write, resource:* or *")
+            throw OneError.validation(field, "\(field) has unknown permission '\(unknown)'; use resource:read, resource:write, resource:*, sync or *")
         }
         return entries
     }

@@ -5,6 +5,8 @@ public struct Principal: Sendable, Equatable {
     public enum Authentication: Sendable, Equatable {
         case apiKey(id: String)
         case session(id: String, identityId: String)
+        /// A group's sync secret, by its digest.
+        case syncSecret(hash: String)
     }
 
     public let authentication: Authentication
@@ -42,10 +44,23 @@ public struct Principal: Sendable, Equatable {
         self.expiresAt = session.expiresAt
     }
 
+    /// The principal of a group's sync secret: a group user that may sync things, connections
+    /// and knowledge, and edit what it synced.
+    init(syncSecretOf groupId: String, hash: String, rateLimit: RateLimit) {
+        self.authentication = .syncSecret(hash: hash)
+        self.groupId = groupId
+        self.role = .groupUser
+        self.permissions = PermissionSet(["sync", "things:*", "connections:*", "knowledge:*"])
+        self.actorId = "sync:" + groupId
+        self.rateLimit = rateLimit
+        self.expiresAt = nil
+    }
+
     /// The ID of the key or session, which owns the rate-limit bucket.
     public var credentialId: String {
         switch authentication {
         case .apiKey(let id), .session(let id, _): id
+        case .syncSecret(let hash): "sync:" + hash
         }
     }
 }

@@ -116,10 +116,14 @@ extension OneService {
         return try await store.connections(query, page: page)
     }
 
-    /// Connections leaving (`outgoing`) or entering a thing, which must exist in the scope.
+    /// Connections leaving (`outgoing`) or entering a thing or a person of the scope's group.
     public func connections(of thingId: String, outgoing: Bool, in scope: Scope, page: PageRequest) async throws -> Page<Connection> {
         try AccessPolicy.require(scope.principal, .read, .connections)
-        _ = try await existingThing(thingId, in: scope)
+        if IDKind.person.matches(thingId) {
+            guard try await store.person(id: thingId, groupId: scope.groupId) != nil else { throw OneError.notFound("person") }
+        } else {
+            _ = try await existingThing(thingId, in: scope)
+        }
         let query = outgoing
             ? ConnectionQuery(groupId: scope.groupId, fromId: thingId)
             : ConnectionQuery(groupId: scope.groupId, toId: thingId)

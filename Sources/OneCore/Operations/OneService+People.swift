@@ -56,9 +56,6 @@ extension OneService {
     /// for the person act at once: the owner vouches for them.
     public func invitePerson(_ input: NewPerson, in scope: Scope) async throws -> Invitation {
         try AccessPolicy.require(scope.principal, .create, .people)
-        guard !isAtomic else {
-            throw OneError.validation("path", "an invitation sends mail, so it cannot be part of an atomic batch")
-        }
         let email = try Validate.email(input.email)
         let name = try Validate.text(input.name ?? String(email.prefix { $0 != "@" }), field: "name", maxLength: 200)
         let role = try input.role.map { value throws(OneError) in try Role.parse(value, field: "role") } ?? .groupUser

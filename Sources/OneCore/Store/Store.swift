@@ -6,7 +6,7 @@
 /// append an event, read and add usage), so each rule is written once, in OneCore, and the
 /// adapters hold only SQL. Adapters must pass the `StoreConformance` suite.
 public protocol Store: GroupStore, PersonStore, ThingStore, ConnectionStore, EventStore, KnowledgeStore,
-    APIKeyStore, IdentityStore
+    APIKeyStore, IdentityStore, SyncStore
 {
     /// Answers once the database does; throws when it cannot be reached.
     func ping() async throws
@@ -55,6 +55,14 @@ public struct UniqueViolation: Error, Sendable, Equatable {
     public let rule: Rule
 
     public init(_ rule: Rule) { self.rule = rule }
+}
+
+/// What sync reads: the records outside IDs became, and whose sync secret a digest is.
+public protocol SyncStore: Sendable {
+    /// The record each of `keys` became in `groupId` and `dimension`; keys never synced are left out.
+    func syncLinks(groupId: String, dimension: String, keys: [SyncKey]) async throws -> [SyncKey: String]
+    /// The group whose sync secret has this SHA-256 digest.
+    func syncSecretGroup(hash: String) async throws -> String?
 }
 
 public protocol GroupStore: Sendable {

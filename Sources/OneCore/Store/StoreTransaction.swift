@@ -75,6 +75,15 @@ public protocol StoreTransaction: IdentityTransaction {
     func insertAPIKey(_ key: APIKey, hash: String) async throws
     func updateAPIKey(_ key: APIKey) async throws
 
+    // MARK: Sync
+
+    /// Records (or moves) the link from an outside ID to a record.
+    func saveSyncLink(_ link: SyncLink) async throws
+    /// Sets the group's sync secret digest, replacing any earlier one.
+    func saveSyncSecret(groupId: String, hash: String, createdAt: Timestamp) async throws
+    /// Removes the group's sync secret; whether it had one.
+    func deleteSyncSecret(groupId: String) async throws -> Bool
+
     // MARK: Events
 
     /// Appends an event; the store gives it its ID, time and sequence, and ``Store/write(_:)``

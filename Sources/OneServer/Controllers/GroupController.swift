@@ -34,6 +34,14 @@ struct GroupController {
         routes.get(":id/usage") { request, context in
             JSON(try await service.usage(ofGroup: try context.id, as: try context.requirePrincipal()))
         }
+        routes.post(":id/sync-secret") { _, context in
+            JSON(try await service.rotateSyncSecret(groupId: try context.id, as: try context.requirePrincipal()), status: .created)
+        }
+        routes.delete(":id/sync-secret") { _, context in
+            let groupId = try context.id
+            try await service.revokeSyncSecret(groupId: groupId, as: try context.requirePrincipal())
+            return JSON(["groupId": .string(groupId), "revoked": true] as JSONValue)
+        }
         routes.get(":id/children") { request, context in
             let query = try ListQuery(request, keyedBy: .group)
             let principal = try context.requirePrincipal()

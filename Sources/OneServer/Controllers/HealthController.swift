@@ -42,6 +42,7 @@ struct HealthController {
             let credential: JSONValue = switch principal.authentication {
             case .apiKey: "apiKey"
             case .session: "session"
+            case .syncSecret: "syncSecret"
             }
             return JSON([
                 "status": "ok", "groupId": .string(principal.groupId), "role": .string(principal.role.rawValue),

@@ -101,3 +101,4 @@ extension NewAPIKey: RequestBody {
     static let fields: Set<String> = ["name", "role", "permissions", "personId", "expiresAt", "rateLimit"]
 }
 extension BatchInput: RequestBody { static let fields: Set<String> = ["operations", "atomic"] }
+extension SyncInput: RequestBody { static let fields: Set<String> = ["records"] }

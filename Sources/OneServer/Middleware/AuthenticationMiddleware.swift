@@ -52,4 +52,5 @@ extension RateLimiter.Outcome {
 extension HTTPField.Name {
     static let apiKey = HTTPField.Name("X-API-Key")!
     static let groupId = HTTPField.Name("X-Group-Id")!
+    static let syncSecret = HTTPField.Name("X-Sync-Secret")!
 }

@@ -29,6 +29,7 @@ struct RequestAuthenticator: Sendable {
     }
 
     /// The caller, acting in the group the request addresses; 401 when nothing valid is presented.
+    /// A group's sync secret (`X-Sync-Secret`) is accepted on the sync routes alone.
     func authenticate(_ request: Request) async throws -> Authenticated {
         let groupId = groupId(of: request)
         if let presented = PresentedCredential(request, cookieName: auth.cookie.name) {
@@ -46,6 +47,12 @@ struct RequestAuthenticator: Sendable {
                     principal: try await service.principal(for: session, groupId: groupId),
                     credential: .session(hash: hash), session: session, fromCookie: fromCookie)
             }
+        }
+        if let secret = request.headers[.syncSecret], request.uri.path.hasPrefix("/api/sync/") {
+            let credential = try service.digest(ofSyncSecret: secret)
+            return Authenticated(
+                principal: try await service.principal(for: credential, groupId: groupId), credential: credential,
+                session: nil, fromCookie: false)
         }
         if request.method == .get, Self.streamPaths.contains(request.uri.path),
             let ticket = request.uri.queryParameters["ticket"]

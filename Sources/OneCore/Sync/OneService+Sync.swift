@@ -1,0 +1,94 @@
+/// Upserts of records kept in another system, keyed by that system's IDs (convex-sync.md).
+///
+/// Each record names its `source` (the other system) and its `externalId` there; the group
+/// remembers which record each became, so sending the same batch again changes nothing.
+extension OneService {
+    public static let maxSyncRecords = 500
+
+    /// Creates, updates or leaves alone each record, answering for each in order.
+    ///
+    /// Every write goes through the dimension's own operation (checks, validation, events).
+    /// The records that need writing commit together; should one of them fail as it is
+    /// written, each is written again on its own, so one bad record never holds back the rest.
+    public func sync(_ dimension: SyncDimension, records: [JSONValue], in scope: Scope) async throws -> [SyncResult] {
+        guard scope.principal.permissions.allowsSync else {
+            throw OneError.forbidden("this API key's permissions do not include sync")
+        }
+        guard (1...Self.maxSyncRecords).contains(records.count) else {
+            throw OneError.validation("records", "records must hold 1 to \(Self.maxSyncRecords) records, not \(records.count)")
+        }
+        var results: [SyncResult] = []
+        var pending: [(index: Int, plan: SyncPlan)] = []
+        var seen: Set<SyncKey> = []
+        let keys = records.enumerated().map { index, record in try? SyncKey(record, field: "records[\(index)]") }
+        let links = try await store.syncLinks(
+            groupId: scope.groupId, dimension: dimension.rawValue, keys: keys.compactMap { $0 })
+        for (index, record) in records.enumerated() {
+            let field = "records[\(index)]"
+            do {
+                let key = try SyncKey(record, field: field)
+                results.append(SyncResult(key: key, id: links[key], outcome: .unchanged))
+                guard seen.insert(key).inserted else {
+                    throw OneError.validation("\(field).externalId", "\(field) repeats an externalId of this source in the batch")
+                }
+                let fields = SyncFields(record: record, field: field)
+                let plan = try await self.plan(dimension, key: key, fields: fields, existing: links[key], in: scope)
+                if let plan { pending.append((index, plan)) }
+            } catch let error as OneError {
+                if results.count == index {
+                    results.append(SyncResult(record: record, error: error))
+                } else {
+                    results[index].fail(error)
+                }
+            }
+        }
+        guard !pending.isEmpty else { return results }
+        do {
+            let written = try await atomically { [pending] in
+                var ids: [String] = []
+                for item in pending { ids.append(try await item.plan.write()) }
+                return ids
+            }
+            for (item, id) in zip(pending, written) { results[item.index].applied(item.plan, id: id) }
+        } catch {
+            for item in pending {
+                do {
+                    let id = try await atomically { try await item.plan.write() }
+                    results[item.index].applied(item.plan, id: id)
+                } catch let error as OneError {
+                    results[item.index].fail(error)
+                }
+            }
+        }
+        return results
+    }
+
+    /// What one record needs: nothing (`nil`, it is unchanged), a create or an update.
+    private func plan(
+        _ dimension: SyncDimension, key: SyncKey, fields: SyncFields, existing: String?, in scope: Scope
+    ) async throws -> SyncPlan? {
+        switch dimension {
+        case .things: try await planThing(key: key, fields: fields, existing: existing, in: scope)
+        case .people: try await planPerson(key: key, fields: fields, existing: existing, in: scope)
+        case .connections: try await planConnection(key: key, fields: fields, existing: existing, in: scope)
+        case .knowledge: try await planKnowledge(key: key, fields: fields, existing: existing, in: scope)
+        }
+    }
+
+    /// Records the link from `key` to `recordId`, in the write that made or replaced the record.
+    func link(_ key: SyncKey, _ dimension: SyncDimension, to recordId: String, in scope: Scope) async throws {
+        try await write { transaction in
+            try await transaction.saveSyncLink(
+                SyncLink(groupId: scope.groupId, dimension: dimension.rawValue, key: key, recordId: recordId))
+        }
+    }
+
+    /// The record another system's ID names in `dimension`, as it was linked by an earlier sync.
+    func linkedId(_ externalId: String, source: String, _ dimension: SyncDimension, in scope: Scope, field: String) async throws -> String {
+        let key = SyncKey(source: source, externalId: externalId)
+        guard let id = try await store.syncLinks(groupId: scope.groupId, dimension: dimension.rawValue, keys: [key])[key] else {
+            throw OneError(.notFound, "\(field) names no \(dimension.rawValue) synced from \(source)", field: field)
+        }
+        return id
+    }
+}
