@@ -26,7 +26,7 @@ extension PostgresStore {
 
     public func connections(_ query: ConnectionQuery, page: PageRequest) async throws -> Page<Connection> {
         var conditions = Conditions()
-        conditions.add("group_id", query.groupId)
+        conditions.addGroup(query.groupId, query.subgroupIds)
         conditions.add("deleted_at IS NULL")
         if let fromId = query.fromId { conditions.add("from_id", fromId) }
         if let toId = query.toId { conditions.add("to_id", toId) }

@@ -24,7 +24,7 @@ extension PostgresStore {
 
     public func events(_ query: EventQuery, page: PageRequest) async throws -> Page<Event> {
         var conditions = Conditions()
-        conditions.add("group_id", query.groupId)
+        conditions.addGroup(query.groupId, query.subgroupIds)
         if let type = query.type { conditions.add("type", type) }
         if let actorId = query.actorId { conditions.add("actor_id", actorId) }
         if let targetId = query.targetId { conditions.add("target_id", targetId) }

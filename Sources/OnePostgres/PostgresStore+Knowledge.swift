@@ -26,7 +26,7 @@ extension PostgresStore {
 
     public func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge> {
         var conditions = Conditions()
-        conditions.add("group_id", query.groupId)
+        conditions.addGroup(query.groupId, query.subgroupIds)
         conditions.add("deleted_at IS NULL")
         if let type = query.type { conditions.add("type", type) }
         if let sourceThingId = query.sourceThingId { conditions.add("source_thing_id", sourceThingId) }

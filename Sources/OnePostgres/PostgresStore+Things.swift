@@ -27,7 +27,7 @@ extension PostgresStore {
     /// Lists things; `text` is a case-insensitive substring match served by the trigram index.
     public func things(_ query: ThingQuery, page: PageRequest) async throws -> Page<Thing> {
         var conditions = Conditions()
-        conditions.add("group_id", query.groupId)
+        conditions.addGroup(query.groupId, query.subgroupIds)
         if let type = query.type { conditions.add("type", type) }
         if let status = query.status { conditions.add("status", status) } else { conditions.add("deleted_at IS NULL") }
         if let pattern = query.containsPattern { conditions.add("name ILIKE", pattern) }

@@ -255,6 +255,13 @@ struct Conditions {
     /// A condition with no value.
     mutating func add(_ condition: String) { parts.append(condition) }
 
+    /// Confines a list to its group, or to its group and the subgroups a query names.
+    mutating func addGroup(_ groupId: String, _ subgroupIds: [String]) {
+        guard !subgroupIds.isEmpty else { return add("group_id", groupId) }
+        let groups = bind([groupId] + subgroupIds)
+        add("group_id = ANY(\(groups))")
+    }
+
     /// Binds a value and returns its placeholder.
     mutating func bind(_ value: any PostgresNonThrowingEncodable & Sendable) -> String {
         binds.append(value)

@@ -20,8 +20,9 @@ extension SQLiteStore {
 
     public func connections(_ query: ConnectionQuery, page: PageRequest) async throws -> Page<Connection> {
         try read { db in
-            var conditions = ["groupId = ?", "deletedAt IS NULL"]
-            var arguments: StatementArguments = [query.groupId]
+            let group = groupCondition(query.groupId, query.subgroupIds)
+            var conditions = [group.sql, "deletedAt IS NULL"]
+            var arguments: StatementArguments = [group.argument]
             for (column, value) in [("fromId", query.fromId), ("toId", query.toId), ("type", query.type)] {
                 guard let value else { continue }
                 conditions.append("\(column) = ?")

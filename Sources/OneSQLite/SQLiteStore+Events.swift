@@ -21,8 +21,9 @@ extension SQLiteStore {
 
     public func events(_ query: EventQuery, page: PageRequest) async throws -> Page<Event> {
         try read { db in
-            var conditions = ["groupId = ?"]
-            var arguments: StatementArguments = [query.groupId]
+            let group = groupCondition(query.groupId, query.subgroupIds)
+            var conditions = [group.sql]
+            var arguments: StatementArguments = [group.argument]
             for (column, value) in [("type", query.type), ("actorId", query.actorId), ("targetId", query.targetId)] {
                 guard let value else { continue }
                 conditions.append("\(column) = ?")

@@ -20,8 +20,9 @@ extension SQLiteStore {
 
     public func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge> {
         try read { db in
-            var conditions = ["groupId = ?", "deletedAt IS NULL"]
-            var arguments: StatementArguments = [query.groupId]
+            let group = groupCondition(query.groupId, query.subgroupIds)
+            var conditions = [group.sql, "deletedAt IS NULL"]
+            var arguments: StatementArguments = [group.argument]
             for (column, value) in [("type", query.type), ("sourceThingId", query.sourceThingId)] {
                 guard let value else { continue }
                 conditions.append("\(column) = ?")

@@ -20,8 +20,9 @@ extension SQLiteStore {
 
     public func things(_ query: ThingQuery, page: PageRequest) async throws -> Page<Thing> {
         try read { db in
-            var conditions = ["groupId = ?"]
-            var arguments: StatementArguments = [query.groupId]
+            let group = groupCondition(query.groupId, query.subgroupIds)
+            var conditions = [group.sql]
+            var arguments: StatementArguments = [group.argument]
             if let type = query.type {
                 conditions.append("type = ?")
                 _ = arguments.append(contentsOf: [type])
@@ -38,11 +39,11 @@ extension SQLiteStore {
             }
             for tag in query.tags {
                 if let value = tag.value {
-                    conditions.append("id IN (SELECT thingId FROM thing_tags WHERE groupId = ? AND key = ? AND value = ?)")
-                    _ = arguments.append(contentsOf: [query.groupId, tag.key, value])
+                    conditions.append("id IN (SELECT thingId FROM thing_tags WHERE \(group.sql) AND key = ? AND value = ?)")
+                    _ = arguments.append(contentsOf: [group.argument, tag.key, value])
                 } else {
-                    conditions.append("id IN (SELECT thingId FROM thing_tags WHERE groupId = ? AND key = ?)")
-                    _ = arguments.append(contentsOf: [query.groupId, tag.key])
+                    conditions.append("id IN (SELECT thingId FROM thing_tags WHERE \(group.sql) AND key = ?)")
+                    _ = arguments.append(contentsOf: [group.argument, tag.key])
                 }
             }
             return try fetchPage(

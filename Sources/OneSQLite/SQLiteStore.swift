@@ -101,3 +101,11 @@ extension JSONValue {
         self = try JSONValue(storedText: text)
     }
 }
+
+/// The SQL condition confining a list to its group, or to its group and the subgroups a query
+/// names, with its argument.
+func groupCondition(_ groupId: String, _ subgroupIds: [String]) -> (sql: String, argument: String) {
+    subgroupIds.isEmpty
+        ? ("groupId = ?", groupId)
+        : ("groupId IN (SELECT value FROM json_each(?))", JSONValue([groupId] + subgroupIds).jsonText())
+}

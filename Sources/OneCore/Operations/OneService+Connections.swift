@@ -103,10 +103,13 @@ extension OneService {
         return connection
     }
 
-    public func connections(_ query: ConnectionQuery, in scope: Scope, page: PageRequest) async throws -> Page<Connection> {
+    public func connections(
+        _ query: ConnectionQuery, in scope: Scope, page: PageRequest, includeChildren: Bool = false
+    ) async throws -> Page<Connection> {
         try AccessPolicy.require(scope.principal, .read, .connections)
         var query = query
         query.groupId = scope.groupId
+        query.subgroupIds = try await subgroupIds(of: scope, include: includeChildren)
         if let type = query.type { try ontology.checkConnectionType(type) }
         for (field, id) in [("fromId", query.fromId), ("toId", query.toId)] {
             if let id, !IDKind.thing.matches(id), !IDKind.person.matches(id) {

@@ -42,10 +42,13 @@ extension OneService {
         return event
     }
 
-    public func events(_ query: EventQuery, in scope: Scope, page: PageRequest) async throws -> Page<Event> {
+    public func events(
+        _ query: EventQuery, in scope: Scope, page: PageRequest, includeChildren: Bool = false
+    ) async throws -> Page<Event> {
         try AccessPolicy.require(scope.principal, .read, .events)
         var query = query
         query.groupId = scope.groupId
+        query.subgroupIds = try await subgroupIds(of: scope, include: includeChildren)
         if let type = query.type { query.type = try ontology.checkEventFilter(type) }
         for (field, id) in [("actorId", query.actorId), ("targetId", query.targetId)] {
             if let id, IDKind.of(id) == nil {

@@ -63,10 +63,13 @@ extension OneService {
         return knowledge
     }
 
-    public func knowledge(_ query: KnowledgeQuery, in scope: Scope, page: PageRequest) async throws -> Page<Knowledge> {
+    public func knowledge(
+        _ query: KnowledgeQuery, in scope: Scope, page: PageRequest, includeChildren: Bool = false
+    ) async throws -> Page<Knowledge> {
         try AccessPolicy.require(scope.principal, .read, .knowledge)
         var query = query
         query.groupId = scope.groupId
+        query.subgroupIds = try await subgroupIds(of: scope, include: includeChildren)
         query.label = try Validate.searchText(query.label, field: "label")
         if let type = query.type { try ontology.checkKnowledgeType(type) }
         _ = try Validate.optionalID(query.sourceThingId, .thing, field: "sourceThingId")

@@ -57,10 +57,13 @@ extension OneService {
         return try await existingThing(id, in: scope)
     }
 
-    public func things(_ query: ThingQuery, in scope: Scope, page: PageRequest) async throws -> Page<Thing> {
+    public func things(
+        _ query: ThingQuery, in scope: Scope, page: PageRequest, includeChildren: Bool = false
+    ) async throws -> Page<Thing> {
         try AccessPolicy.require(scope.principal, .read, .things)
         var query = query
         query.groupId = scope.groupId
+        query.subgroupIds = try await subgroupIds(of: scope, include: includeChildren)
         query.text = try Validate.searchText(query.text, field: "q")
         if let type = query.type { try ontology.check(type, in: ontology.thingTypes, field: "type") }
         if let status = query.status { try ontology.checkThingStatus(status) }

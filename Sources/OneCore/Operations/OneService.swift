@@ -73,6 +73,18 @@ public struct OneService: Sendable {
         }
     }
 
+    /// The groups below the scope's, for a list asked to include them (`includeChildren`):
+    /// only owners reach them, so anyone else is refused rather than quietly given less.
+    func subgroupIds(of scope: Scope, include: Bool) async throws -> [String] {
+        guard include else { return [] }
+        guard scope.principal.role >= .groupOwner else {
+            throw OneError(
+                .forbidden, "includeChildren lists the groups below, which only a group_owner or platform_owner reaches",
+                field: "includeChildren")
+        }
+        return try await store.descendantIds(of: scope.groupId)
+    }
+
     func draft(
         _ scope: Scope, _ type: String, target: String?, change: Change? = nil, metadata: JSONValue = [:]
     ) -> EventDraft {

@@ -98,6 +98,8 @@ public protocol ThingStore: Sendable {
 /// Filters for listing things, newest first. Archived things are left out unless asked for.
 public struct ThingQuery: Sendable, Equatable {
     public var groupId: String
+    /// Groups below `groupId` whose records are listed too (`includeChildren`); set by the domain.
+    public var subgroupIds: [String] = []
     public var type: String?
     public var status: String?
     /// Case-insensitive text to find in the name.
@@ -140,6 +142,8 @@ public protocol ConnectionStore: Sendable {
 /// Filters for listing live connections, newest first.
 public struct ConnectionQuery: Sendable, Equatable {
     public var groupId: String
+    /// Groups below `groupId` whose records are listed too (`includeChildren`); set by the domain.
+    public var subgroupIds: [String] = []
     public var fromId: String?
     public var toId: String?
     /// Connections with this thing at either end.
@@ -169,6 +173,8 @@ public protocol EventStore: Sendable {
 /// Filters for listing events.
 public struct EventQuery: Sendable, Equatable {
     public var groupId: String
+    /// Groups below `groupId` whose records are listed too (`includeChildren`); set by the domain.
+    public var subgroupIds: [String] = []
     public var type: String?
     public var actorId: String?
     public var targetId: String?
@@ -199,6 +205,8 @@ public protocol KnowledgeStore: Sendable {
 /// Filters for listing live knowledge, newest first.
 public struct KnowledgeQuery: Sendable, Equatable {
     public var groupId: String
+    /// Groups below `groupId` whose records are listed too (`includeChildren`); set by the domain.
+    public var subgroupIds: [String] = []
     public var type: String?
     public var label: String?
     public var sourceThingId: String?

@@ -13,7 +13,8 @@ struct ConnectionController {
                 groupId: "", fromId: try query.text("fromId"), toId: try query.text("toId"),
                 type: try query.text("type"))
             let scope = try await context.scope(service, request)
-            return JSON(ListResponse(try await service.connections(filter, in: scope, page: query.page)))
+            return JSON(ListResponse(try await service.connections(
+                filter, in: scope, page: query.page, includeChildren: try query.flag("includeChildren"))))
         }
         routes.post { request, context in
             var request = request

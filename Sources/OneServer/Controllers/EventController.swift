@@ -37,6 +37,7 @@ struct EventController {
             targetId: try targetId ?? query.text("targetId"), since: try query.timestamp("since"),
             until: try query.timestamp("until"), newestFirst: newestFirst || order == "desc")
         let scope = try await context.scope(service, request)
-        return JSON(ListResponse(try await service.events(filter, in: scope, page: query.page)))
+        return JSON(ListResponse(try await service.events(
+            filter, in: scope, page: query.page, includeChildren: try query.flag("includeChildren"))))
     }
 }

@@ -13,7 +13,8 @@ struct KnowledgeController {
                 groupId: "", type: try query.text("type"), label: try query.text("label"),
                 sourceThingId: try query.text("sourceThingId"))
             let scope = try await context.scope(service, request)
-            return JSON(ListResponse(try await service.knowledge(filter, in: scope, page: query.page)))
+            return JSON(ListResponse(try await service.knowledge(
+                filter, in: scope, page: query.page, includeChildren: try query.flag("includeChildren"))))
         }
         routes.post { request, context in
             var request = request

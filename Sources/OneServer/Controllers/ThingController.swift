@@ -13,7 +13,9 @@ struct ThingController {
             let filter = ThingQuery(
                 groupId: "", type: try query.text("type"), status: try query.text("status"), text: try query.text("q"),
                 tags: tags)
-            let page = try await service.things(filter, in: try await context.scope(service, request), page: query.page)
+            let page = try await service.things(
+                filter, in: try await context.scope(service, request), page: query.page,
+                includeChildren: try query.flag("includeChildren"))
             return JSON(ListResponse(page))
         }
         routes.post { request, context in

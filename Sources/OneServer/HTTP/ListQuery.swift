@@ -52,6 +52,15 @@ struct ListQuery {
         return value
     }
 
+    /// A `true`/`false` flag, false when absent.
+    func flag(_ name: String) throws -> Bool {
+        switch parameters[name] {
+        case nil, "false": return false
+        case "true": return true
+        default: throw OneError.validation(name, "\(name) must be true or false")
+        }
+    }
+
     /// A millisecond timestamp filter.
     func timestamp(_ name: String) throws -> Timestamp? {
         guard let value = try text(name) else { return nil }
