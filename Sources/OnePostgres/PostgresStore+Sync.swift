@@ -25,13 +25,21 @@ extension PostgresStore {
 }
 
 extension PostgresTransaction {
-    func saveSyncLink(_ link: SyncLink) async throws {
-        try await query(
-            """
-            INSERT INTO sync_links (group_id, dimension, source, external_id, record_id)
-            VALUES (\(link.groupId), \(link.dimension), \(link.key.source), \(link.key.externalId), \(link.recordId))
-            ON CONFLICT (group_id, dimension, source, external_id) DO UPDATE SET record_id = excluded.record_id
-            """)
+    func saveSyncLink(_ link: SyncLink, replacing: Bool) async throws {
+        if replacing {
+            try await query(
+                """
+                INSERT INTO sync_links (group_id, dimension, source, external_id, record_id)
+                VALUES (\(link.groupId), \(link.dimension), \(link.key.source), \(link.key.externalId), \(link.recordId))
+                ON CONFLICT (group_id, dimension, source, external_id) DO UPDATE SET record_id = excluded.record_id
+                """)
+        } else {
+            try await query(
+                """
+                INSERT INTO sync_links (group_id, dimension, source, external_id, record_id)
+                VALUES (\(link.groupId), \(link.dimension), \(link.key.source), \(link.key.externalId), \(link.recordId))
+                """)
+        }
     }
 
     func saveSyncSecret(groupId: String, hash: String, createdAt: Timestamp) async throws {

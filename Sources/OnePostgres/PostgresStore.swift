@@ -160,6 +160,7 @@ public final class PostgresStore: Store, Service {
         case "groups_sibling_slug": .groupSlug
         case "memberships_group_id_person_id_key", "memberships_by_group_person": .membership
         case "connections_unique_live": .liveConnection
+        case "sync_links_pkey": .syncLink
         case "persons_email_key": .identityEmail
         case "oauth_accounts_pkey": .oauthAccount
         default: .other

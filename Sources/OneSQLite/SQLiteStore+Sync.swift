@@ -29,12 +29,11 @@ extension SQLiteStore {
 }
 
 extension SQLiteTransaction {
-    func saveSyncLink(_ link: SyncLink) async throws {
+    func saveSyncLink(_ link: SyncLink, replacing: Bool) async throws {
         try execute(
             """
             INSERT INTO sync_links (groupId, dimension, source, externalId, recordId) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (groupId, dimension, source, externalId) DO UPDATE SET recordId = excluded.recordId
-            """,
+            """ + (replacing ? " ON CONFLICT (groupId, dimension, source, externalId) DO UPDATE SET recordId = excluded.recordId" : ""),
             [link.groupId, link.dimension, link.key.source, link.key.externalId, link.recordId])
     }
 

@@ -63,6 +63,7 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
         if message.contains("persons.email") { return .identityEmail }
         if message.contains("oauth_accounts") { return .oauthAccount }
         if message.contains("connections") { return .liveConnection }
+        if message.contains("sync_links") { return .syncLink }
         return .other
     }
 

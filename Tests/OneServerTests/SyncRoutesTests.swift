@@ -64,6 +64,13 @@ struct SyncRoutesTests {
             let events = try await api.get("/api/events?limit=100", key: tenant.key).results
                 .filter { ($0["sequence"]?.integerValue ?? 0) > Int(sequence) }.compactMap { $0["type"]?.stringValue }
             #expect(events == ["thing_updated"])
+
+            // A record archived here is made again by the next sync of it, and the link follows.
+            try await api.delete("/api/things/\(Self.ids(first)[1])", key: tenant.key).expect(.ok)
+            let revived = try await api.post("/api/sync/things", key: syncKey.key, body: things).expect(.ok)
+            #expect(Self.outcomes(revived) == ["updated", "created", "unchanged"])
+            #expect(Self.ids(revived)[1] != Self.ids(first)[1])
+            #expect(Self.outcomes(try await api.post("/api/sync/things", key: syncKey.key, body: things).expect(.ok)) == ["unchanged", "unchanged", "unchanged"])
         }
     }
 

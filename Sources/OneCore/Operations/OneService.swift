@@ -152,6 +152,7 @@ extension UniqueViolation {
         case .liveConnection: "a connection with the same fromId, toId and type already exists"
         case .identityEmail: "an account with this email already exists"
         case .oauthAccount: "this provider account is already linked"
+        case .syncLink: "this externalId was synced by another request at the same time; send it again"
         case .other: "this record conflicts with an existing one"
         }
     }

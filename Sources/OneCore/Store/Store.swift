@@ -49,6 +49,8 @@ public struct UniqueViolation: Error, Sendable, Equatable {
         case identityEmail
         /// One provider account linked twice.
         case oauthAccount
+        /// One outside ID linked to two records (two syncs creating it at once).
+        case syncLink
         case other
     }
 

@@ -77,8 +77,10 @@ public protocol StoreTransaction: IdentityTransaction {
 
     // MARK: Sync
 
-    /// Records (or moves) the link from an outside ID to a record.
-    func saveSyncLink(_ link: SyncLink) async throws
+    /// Records the link from an outside ID to a record; with `replacing`, moves an existing one.
+    /// A new link whose outside ID is already linked breaks a uniqueness rule, so two syncs
+    /// racing to create one record cannot both succeed.
+    func saveSyncLink(_ link: SyncLink, replacing: Bool) async throws
     /// Sets the group's sync secret digest, replacing any earlier one.
     func saveSyncSecret(groupId: String, hash: String, createdAt: Timestamp) async throws
     /// Removes the group's sync secret; whether it had one.

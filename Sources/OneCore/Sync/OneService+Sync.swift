@@ -75,11 +75,15 @@ extension OneService {
         }
     }
 
-    /// Records the link from `key` to `recordId`, in the write that made or replaced the record.
-    func link(_ key: SyncKey, _ dimension: SyncDimension, to recordId: String, in scope: Scope) async throws {
+    /// Records the link from `key` to `recordId`, in the write that made the record, or moves it
+    /// to the record that `replacing` one took the place of.
+    func link(
+        _ key: SyncKey, _ dimension: SyncDimension, to recordId: String, replacing: Bool = false, in scope: Scope
+    ) async throws {
         try await write { transaction in
             try await transaction.saveSyncLink(
-                SyncLink(groupId: scope.groupId, dimension: dimension.rawValue, key: key, recordId: recordId))
+                SyncLink(groupId: scope.groupId, dimension: dimension.rawValue, key: key, recordId: recordId),
+                replacing: replacing)
         }
     }
 

@@ -25,7 +25,7 @@ extension OneService {
         return SyncPlan(isCreate: true) {
             try await fields.scoping {
                 let thing = try await self.createThing(input, in: scope)
-                try await self.link(key, .things, to: thing.id, in: scope)
+                try await self.link(key, .things, to: thing.id, replacing: existing != nil, in: scope)
                 return thing.id
             }
         }
@@ -52,7 +52,7 @@ extension OneService {
         return SyncPlan(isCreate: true) {
             try await fields.scoping {
                 let person = try await self.invitePerson(input, in: scope).person
-                try await self.link(key, .people, to: person.id, in: scope)
+                try await self.link(key, .people, to: person.id, replacing: existing != nil, in: scope)
                 return person.id
             }
         }
@@ -75,12 +75,12 @@ extension OneService {
             return SyncPlan(isCreate: false) { [input] in
                 try await fields.scoping {
                     try await self.deleteConnection(id: existing, in: scope)
-                    return try await self.createLinked(input, key: key, in: scope)
+                    return try await self.createLinked(input, key: key, replacing: true, in: scope)
                 }
             }
         }
         return SyncPlan(isCreate: true) { [input] in
-            try await fields.scoping { try await self.createLinked(input, key: key, in: scope) }
+            try await fields.scoping { try await self.createLinked(input, key: key, replacing: existing != nil, in: scope) }
         }
     }
 
@@ -107,12 +107,12 @@ extension OneService {
             return SyncPlan(isCreate: false) { [input] in
                 try await fields.scoping {
                     try await self.deleteKnowledge(id: existing, in: scope)
-                    return try await self.createLinked(input, key: key, in: scope)
+                    return try await self.createLinked(input, key: key, replacing: true, in: scope)
                 }
             }
         }
         return SyncPlan(isCreate: true) { [input] in
-            try await fields.scoping { try await self.createLinked(input, key: key, in: scope) }
+            try await fields.scoping { try await self.createLinked(input, key: key, replacing: existing != nil, in: scope) }
         }
     }
 
@@ -131,15 +131,19 @@ extension OneService {
         }
     }
 
-    private func createLinked(_ input: NewConnection, key: SyncKey, in scope: Scope) async throws -> String {
+    private func createLinked(
+        _ input: NewConnection, key: SyncKey, replacing: Bool = false, in scope: Scope
+    ) async throws -> String {
         let connection = try await createConnection(input, in: scope)
-        try await link(key, .connections, to: connection.id, in: scope)
+        try await link(key, .connections, to: connection.id, replacing: replacing, in: scope)
         return connection.id
     }
 
-    private func createLinked(_ input: NewKnowledge, key: SyncKey, in scope: Scope) async throws -> String {
+    private func createLinked(
+        _ input: NewKnowledge, key: SyncKey, replacing: Bool = false, in scope: Scope
+    ) async throws -> String {
         let knowledge = try await createKnowledge(input, in: scope)
-        try await link(key, .knowledge, to: knowledge.id, in: scope)
+        try await link(key, .knowledge, to: knowledge.id, replacing: replacing, in: scope)
         return knowledge.id
     }
 }
