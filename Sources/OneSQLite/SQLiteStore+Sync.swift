@@ -3,19 +3,19 @@ import OneCore
 
 extension SQLiteStore {
     public func syncLinks(groupId: String, dimension: String, keys: [SyncKey]) async throws -> [SyncKey: String] {
-        guard !keys.isEmpty else { return [:] }
-        let pairs = JSONValue.array(keys.map { JSONValue([$0.source, $0.externalId]) })
+        // One lookup per source, by the primary key's prefix: a batch usually comes from one.
+        let bySource = Dictionary(grouping: keys, by: \.source).mapValues { $0.map(\.externalId) }
         return try read { db in
             var links: [SyncKey: String] = [:]
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: """
-                    SELECT l.source, l.externalId, l.recordId FROM json_each(?) AS k
-                    JOIN sync_links AS l ON l.groupId = ? AND l.dimension = ?
-                        AND l.source = json_extract(k.value, '$[0]') AND l.externalId = json_extract(k.value, '$[1]')
-                    """),
-                arguments: [pairs.jsonText(), groupId, dimension])
-            while let row = try rows.next() {
-                links[SyncKey(source: row["source"], externalId: row["externalId"])] = row["recordId"]
+            let statement = try db.cachedStatement(sql: """
+                SELECT externalId, recordId FROM sync_links
+                WHERE groupId = ? AND dimension = ? AND source = ? AND externalId IN (SELECT value FROM json_each(?))
+                """)
+            for (source, externalIds) in bySource {
+                let rows = try Row.fetchCursor(statement, arguments: [groupId, dimension, source, JSONValue(externalIds).jsonText()])
+                while let row = try rows.next() {
+                    links[SyncKey(source: source, externalId: row["externalId"])] = row["recordId"]
+                }
             }
             return links
         }
