@@ -22,27 +22,27 @@ struct BatchController {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.post { request, context -> Response in
             var request = request
-            let input = try await request.decodeBody(BatchInput.self, context: context)
-            let batch = try Self.validate(input)
+            let (body, _) = try await request.decodeObject(fields: ["operations", "atomic"], context: context)
+            let batch = try Self.parse(body)
             let groupId = request.headers[.groupId]
             guard batch.atomic else {
-                var results: [JSONValue] = []
+                var outcomes: [Outcome] = []
                 for operation in batch.operations {
-                    results.append(try await run(operation, groupId: groupId, context: context).json)
+                    outcomes.append(try await run(operation, groupId: groupId, context: context))
                 }
-                return JSON(["results": .array(results)] as JSONValue).response()
+                return Outcome.results(outcomes)
             }
             do {
-                let results = try await service.atomically {
-                    var results: [JSONValue] = []
+                let outcomes = try await service.atomically {
+                    var outcomes: [Outcome] = []
                     for (index, operation) in batch.operations.enumerated() {
                         let outcome = try await run(operation, groupId: groupId, context: context)
                         guard outcome.status < 400 else { throw AtomicBatchFailure(index: index, outcome: outcome) }
-                        results.append(outcome.json)
+                        outcomes.append(outcome)
                     }
-                    return results
+                    return outcomes
                 }
-                return JSON(["results": .array(results)] as JSONValue).response()
+                return Outcome.results(outcomes)
             } catch let failure as AtomicBatchFailure {
                 return failure.response(of: batch.operations)
             }
@@ -59,14 +59,18 @@ struct BatchController {
         let response = try await operations.respond(to: Request(head: head, body: .init(buffer: body)), context: context)
         let collector = BodyCollector()
         try await response.body.write(collector)
-        let json = collector.buffer.readableBytes == 0
-            ? JSONValue.null
-            : try collector.buffer.readableBytesView.withContiguousStorageIfAvailable { try JSONValue(utf8: $0) } ?? .null
-        return Outcome(status: response.status.code, body: json)
+        return Outcome(status: response.status.code, body: collector.buffer)
     }
 
-    private static func validate(_ input: BatchInput) throws -> (operations: [BatchOperation], atomic: Bool) {
-        guard let operations = input.operations, !operations.isEmpty else {
+    /// The operations of a batch request, each checked, naming the field at fault.
+    private static func parse(_ body: JSONValue) throws -> (operations: [BatchOperation], atomic: Bool) {
+        let members = body.objectValue ?? [:]
+        var atomic = false
+        if let value = members["atomic"], value != .null {
+            guard case .bool(let flag) = value else { throw OneError.validation("atomic", "atomic must be a boolean") }
+            atomic = flag
+        }
+        guard let operations = members["operations"]?.arrayValue, !operations.isEmpty else {
             throw OneError.validation("operations", "operations must hold 1 to \(maxOperations) operations")
         }
         guard operations.count <= maxOperations else {
@@ -75,20 +79,8 @@ struct BatchController {
         let parsed = try operations.enumerated().map { index, operation in
             try BatchOperation(operation, field: "operations[\(index)]")
         }
-        return (parsed, input.atomic ?? false)
+        return (parsed, atomic)
     }
-}
-
-/// The body of `POST /api/batch`.
-struct BatchInput: Decodable {
-    var operations: [BatchInputOperation]?
-    var atomic: Bool?
-}
-
-struct BatchInputOperation: Decodable {
-    var method: String?
-    var path: String?
-    var body: JSONValue?
 }
 
 /// An operation checked: a method and a path under one of the batchable routes.
@@ -97,34 +89,59 @@ struct BatchOperation: Sendable {
     let path: String
     let body: JSONValue?
 
-    init(_ input: BatchInputOperation, field: String) throws {
-        guard let name = input.method?.uppercased(), let method = HTTPRequest.Method(name),
+    init(_ input: JSONValue, field: String) throws {
+        guard let members = input.objectValue else {
+            throw OneError.validation(field, "\(field) must be an object with method, path and body")
+        }
+        if let unknown = members.keys.sorted().first(where: { !["method", "path", "body"].contains($0) }) {
+            throw OneError.validation("\(field).\(unknown)", "unknown field '\(unknown)'; allowed fields: body, method, path")
+        }
+        guard let name = members["method"]?.stringValue?.uppercased(), let method = HTTPRequest.Method(name),
             [.get, .post, .patch, .put, .delete].contains(method)
         else {
             throw OneError.validation("\(field).method", "\(field).method must be GET, POST, PATCH, PUT or DELETE")
         }
-        guard let path = input.path, path.hasPrefix("/api/"), path.utf8.count <= 2048,
+        guard let path = members["path"]?.stringValue, path.hasPrefix("/api/"), path.utf8.count <= 2048,
             let dimension = path.dropFirst(5).split(separator: "/").first.map({ String($0.prefix { $0 != "?" }) }),
             BatchController.dimensions.contains(dimension)
         else {
             let allowed = BatchController.dimensions.sorted().map { "/api/\($0)" }.joined(separator: ", ")
             throw OneError.validation("\(field).path", "\(field).path must be a path under \(allowed)")
         }
-        if let body = input.body, body.objectValue == nil {
+        let body = members["body"].flatMap { $0 == .null ? nil : $0 }
+        if let body, body.objectValue == nil {
             throw OneError.validation("\(field).body", "\(field).body must be a JSON object, not \(body.typeName)")
         }
         self.method = method
         self.path = path
-        self.body = input.body
+        self.body = body
     }
 }
 
-/// One operation's answer.
+/// One operation's answer, its body kept as the bytes the route wrote (always JSON).
 private struct Outcome: Sendable {
     let status: Int
-    let body: JSONValue
+    let body: ByteBuffer
 
-    var json: JSONValue { ["status": .integer(Int64(status)), "body": body] }
+    /// The body parsed, for the failing operation of an atomic batch.
+    var json: JSONValue {
+        (try? body.readableBytesView.withContiguousStorageIfAvailable { try JSONValue(utf8: $0) }) ?? .null
+    }
+
+    /// `{"results": [{"status", "body"}, …]}`, with each body spliced in as it was written.
+    static func results(_ outcomes: [Outcome]) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(outcomes.reduce(16) { $0 + $1.body.readableBytes + 24 })
+        buffer.writeString("{\"results\":[")
+        for (index, outcome) in outcomes.enumerated() {
+            if index > 0 { buffer.writeString(",") }
+            buffer.writeString("{\"status\":\(outcome.status),\"body\":")
+            if outcome.body.readableBytes == 0 { buffer.writeString("null") } else { buffer.writeImmutableBuffer(outcome.body) }
+            buffer.writeString("}")
+        }
+        buffer.writeString("]}")
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+    }
 }
 
 /// Ends an atomic batch at its first failing operation, rolling back what came before.
@@ -135,13 +152,14 @@ private struct AtomicBatchFailure: Error {
     /// The failing operation's status, with its error and where it stood in the batch.
     func response(of operations: [BatchOperation]) -> Response {
         let operation = operations[index]
-        let error = outcome.body.objectValue
+        let body = outcome.json
+        let error = body.objectValue
         let reason = error?["error"]?.stringValue ?? "it answered \(outcome.status)"
         let answer: JSONValue = [
             "error": .string(
                 "operation \(index + 1) of \(operations.count) (\(operation.method.rawValue) \(operation.path)) failed, so none was applied: \(reason)"),
             "code": error?["code"] ?? .string(OneError.Code.validation.rawValue),
-            "failedOperation": ["index": .integer(Int64(index)), "status": .integer(Int64(outcome.status)), "body": outcome.body],
+            "failedOperation": ["index": .integer(Int64(index)), "status": .integer(Int64(outcome.status)), "body": body],
         ]
         return Response(
             status: .init(code: outcome.status), headers: [.contentType: "application/json; charset=utf-8"],

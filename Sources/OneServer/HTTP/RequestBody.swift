@@ -17,6 +17,19 @@ extension Request {
 
     /// ``decodeBody(_:context:)`` with the allowed fields given by the route.
     mutating func decodeBody<T: Decodable>(_ type: T.Type, fields: Set<String>, context: AppRequestContext) async throws -> T {
+        let (value, data) = try await decodeObject(fields: fields, context: context)
+        do {
+            let decoder = JSONDecoder()
+            decoder.userInfo[.parsedJSON] = value
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw Self.describe(error)
+        }
+    }
+
+    /// The body as a parsed JSON object with only `fields` in it, and its bytes: for routes
+    /// that read members themselves rather than through `Decodable`.
+    mutating func decodeObject(fields: Set<String>, context: AppRequestContext) async throws -> (JSONValue, Data) {
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw OneError(.invalidJSON, "request body is required: send a JSON object") }
@@ -28,13 +41,7 @@ extension Request {
             let allowed = fields.sorted().joined(separator: ", ")
             throw OneError.validation(unknown, "unknown field '\(unknown)'; allowed fields: \(allowed)")
         }
-        do {
-            let decoder = JSONDecoder()
-            decoder.userInfo[.parsedJSON] = value
-            return try decoder.decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw Self.describe(error)
-        }
+        return (value, data)
     }
 
     private static func describe(_ error: DecodingError) -> OneError {
@@ -100,5 +107,4 @@ extension NewKnowledge: RequestBody {
 extension NewAPIKey: RequestBody {
     static let fields: Set<String> = ["name", "role", "permissions", "personId", "expiresAt", "rateLimit"]
 }
-extension BatchInput: RequestBody { static let fields: Set<String> = ["operations", "atomic"] }
 extension SyncInput: RequestBody { static let fields: Set<String> = ["records"] }

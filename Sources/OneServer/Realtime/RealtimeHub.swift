@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 import NIOWebSocket
 import OneCore
@@ -77,6 +78,8 @@ actor RealtimeHub: Service {
     private var nextToken: UInt64 = 0
     /// The last sequence read from the log; `nil` until the hub has started following it.
     private var processed: Int64?
+    /// The newest sequence committed through this node, known without reading the log.
+    private let committedHere = Atomic<Int64>(0)
     private var stopped = false
 
     init(service: OneService, configuration: RealtimeConfiguration, announcer: (any ChangeAnnouncer)?, logger: Logger) {
@@ -93,6 +96,7 @@ actor RealtimeHub: Service {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await sequence in self.service.commits.stream {
+                    self.committedHere.max(sequence)
                     self.announcer?.announce(sequence)
                     wake.yield()
                 }
@@ -131,6 +135,12 @@ actor RealtimeHub: Service {
 
     /// Reads the log past what was processed and re-runs every query an event can affect.
     private func catchUp() async {
+        // Nothing listens and no other node writes: skip the log rather than read it after
+        // every write. A subscriber arriving later starts from the state its first run reads.
+        if announcer == nil, evaluations.isEmpty, streams.isEmpty, connections.isEmpty, let after = processed {
+            processed = max(after, committedHere.load(ordering: .acquiring))
+            return
+        }
         while let after = processed {
             let events: [Event]
             do {
@@ -307,5 +317,17 @@ actor RealtimeHub: Service {
         streams[groupId]?[id]?.finish()
         streams[groupId]?[id] = nil
         if streams[groupId]?.isEmpty == true { streams[groupId] = nil }
+    }
+}
+
+extension Atomic where Value == Int64 {
+    /// Raises the value to `candidate` if that is larger.
+    func max(_ candidate: Int64) {
+        var current = load(ordering: .relaxed)
+        while current < candidate {
+            let (exchanged, original) = compareExchange(expected: current, desired: candidate, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            current = original
+        }
     }
 }
