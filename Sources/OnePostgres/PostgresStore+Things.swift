@@ -72,6 +72,14 @@ extension PostgresTransaction {
         _ = try await execute(Prepared.InsertThing(thing: thing))
     }
 
+    func insertThings(_ things: [Thing]) async throws {
+        guard things.count > 1 else {
+            if let thing = things.first { try await insertThing(thing) }
+            return
+        }
+        _ = try await execute(Prepared.InsertThings(things: things))
+    }
+
     func updateThing(_ thing: Thing) async throws {
         try await query(
             """

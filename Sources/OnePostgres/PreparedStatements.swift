@@ -169,6 +169,34 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws {}
     }
 
+    /// Several things in one statement: arrays carry the rows, so the text is the same for any count.
+    struct InsertThings: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO things (id, group_id, type, name, properties, status, tags, created_by, created_at, updated_at, deleted_at)
+            SELECT v.id, v.group_id, v.type, v.name, v.properties::jsonb, v.status, v.tags::jsonb, NULLIF(v.created_by, ''),
+                   v.created_at, v.updated_at, NULL
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::bigint[], $10::bigint[]) AS v(id, group_id, type, name, properties, status, tags, created_by,
+                        created_at, updated_at)
+            """
+        let things: [Thing]
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(things.map(\.id))
+            bindings.append(things.map(\.groupId))
+            bindings.append(things.map(\.type))
+            bindings.append(things.map(\.name))
+            bindings.append(things.map { $0.properties.jsonText() })
+            bindings.append(things.map(\.status))
+            bindings.append(things.map { JSONValue($0.tags).jsonText() })
+            bindings.append(things.map { $0.createdBy ?? "" })
+            bindings.append(things.map(\.createdAt))
+            bindings.append(things.map(\.updatedAt))
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
     /// A batch's events, numbered from the counter in one statement. Arrays carry the rows so
     /// the statement text is the same for any batch size; empty strings stand for NULL.
     struct AppendEvents: PostgresPreparedStatement {

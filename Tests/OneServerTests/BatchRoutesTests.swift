@@ -36,6 +36,33 @@ struct BatchRoutesTests {
         }
     }
 
+    @Test("a run of creations past a quota fails at the first operation over it; each answer is the route's", arguments: TestStore.available)
+    func quotaInBatch(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
+            let api = server.api
+            let tenant = try await server.makeTenant(settings: ["limits": ["things": 3]])
+            let operations = (1...5).map { Self.create("Lesson \($0)") }
+            try await server.expectUnchanged(tenant.groupId) {
+                let refused = try await api.post("/api/batch", key: tenant.key, body: ["operations": .array(operations), "atomic": true])
+                refused.expectError(.forbidden, "QUOTA_EXCEEDED")
+                #expect(refused["failedOperation"]?.objectValue?["index"] == 3)
+                let badName = try await api.post(
+                    "/api/batch", key: tenant.key,
+                    body: ["operations": [Self.create("a"), ["method": "POST", "path": "/api/things", "body": ["type": "lesson", "name": 7]]], "atomic": true])
+                badName.expectError(.badRequest, "VALIDATION_ERROR")
+                #expect(badName["failedOperation"]?.objectValue?["body"]?.objectValue?["error"] == "name must be a string")
+                #expect(badName["failedOperation"]?.objectValue?["index"] == 1)
+            }
+            let created = try await api.post("/api/batch", key: tenant.key, body: ["operations": .array(Array(operations.prefix(3))), "atomic": true]).expect(.ok)
+            let bodies = (created.objectValue?["results"]?.arrayValue ?? []).compactMap { $0.objectValue?["body"] }
+            #expect(bodies.count == 3)
+            for body in bodies {
+                let id = try #require(body.objectValue?["_id"]?.stringValue)
+                #expect(try await api.get("/api/things/\(id)", key: tenant.key).okJSON == body, "the answer is the record as the route gives it")
+            }
+        }
+    }
+
     @Test("an atomic batch commits every write with its event, and later operations see earlier ones", arguments: TestStore.available)
     func atomicCommit(store: TestStore) async throws {
         try await TestServer.run(store) { server in

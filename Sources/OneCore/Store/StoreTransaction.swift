@@ -55,6 +55,8 @@ public protocol StoreTransaction: IdentityTransaction {
     /// Things of a group by ID, held against concurrent change until the transaction ends.
     func thingsForShare(ids: [String], groupId: String) async throws -> [Thing]
     func insertThing(_ thing: Thing) async throws
+    /// Inserts several things; adapters may do it in one statement.
+    func insertThings(_ things: [Thing]) async throws
     func updateThing(_ thing: Thing) async throws
 
     func connectionForUpdate(id: String, groupId: String) async throws -> Connection?
@@ -91,4 +93,10 @@ public protocol StoreTransaction: IdentityTransaction {
     /// Appends an event; the store gives it its ID, time and sequence, and ``Store/write(_:)``
     /// returns it once committed.
     func append(_ draft: EventDraft) async throws
+}
+
+extension StoreTransaction {
+    public func insertThings(_ things: [Thing]) async throws {
+        for thing in things { try await insertThing(thing) }
+    }
 }

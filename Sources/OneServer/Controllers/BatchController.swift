@@ -34,13 +34,7 @@ struct BatchController {
             }
             do {
                 let outcomes = try await service.atomically {
-                    var outcomes: [Outcome] = []
-                    for (index, operation) in batch.operations.enumerated() {
-                        let outcome = try await run(operation, groupId: groupId, context: context)
-                        guard outcome.status < 400 else { throw AtomicBatchFailure(index: index, outcome: outcome) }
-                        outcomes.append(outcome)
-                    }
-                    return outcomes
+                    try await runAtomically(batch.operations, groupId: groupId, context: context)
                 }
                 return Outcome.results(outcomes)
             } catch let failure as AtomicBatchFailure {
@@ -48,6 +42,55 @@ struct BatchController {
             }
         }
         return routes
+    }
+
+    /// The operations of an atomic batch in order, stopping at the first that fails.
+    ///
+    /// A run of `POST /api/things` is created by one ``OneService/createThings(_:in:)``: the
+    /// same checks, validation and events as the route's, with one quota admission and one
+    /// insert for the run. Should the run be refused as a whole (a quota, the role), its
+    /// operations go through the route one by one, which names the one at fault.
+    private func runAtomically(
+        _ operations: [BatchOperation], groupId: String?, context: AppRequestContext
+    ) async throws -> [Outcome] {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(operations.count)
+        var index = 0
+        while index < operations.count {
+            let creates = operations[index...].prefix { $0.createsThing }
+            if creates.count > 1, let created = try await createThings(creates, from: index, groupId: groupId, context: context) {
+                outcomes += created
+                index += creates.count
+                continue
+            }
+            let outcome = try await run(operations[index], groupId: groupId, context: context)
+            guard outcome.status < 400 else { throw AtomicBatchFailure(index: index, outcome: outcome) }
+            outcomes.append(outcome)
+            index += 1
+        }
+        return outcomes
+    }
+
+    /// A run of thing creations in one domain call; `nil` when the run as a whole was refused.
+    private func createThings(
+        _ operations: ArraySlice<BatchOperation>, from start: Int, groupId: String?, context: AppRequestContext
+    ) async throws -> [Outcome]? {
+        var inputs: [NewThing] = []
+        for (offset, operation) in operations.enumerated() {
+            do {
+                inputs.append(try NewThing(json: operation.body ?? .null))
+            } catch let error as OneError {
+                throw AtomicBatchFailure(index: start + offset, outcome: Outcome(error))
+            }
+        }
+        do {
+            let scope = try await service.scope(for: try context.requirePrincipal(), groupId: groupId)
+            return try await service.createThings(inputs, in: scope).map { Outcome(status: 201, json: $0.json) }
+        } catch let failure as ItemFailure {
+            throw AtomicBatchFailure(index: start + failure.index, outcome: Outcome(failure.error))
+        } catch is OneError {
+            return nil
+        }
     }
 
     /// One operation through the route table, its answer read in full.
@@ -89,6 +132,9 @@ struct BatchOperation: Sendable {
     let path: String
     let body: JSONValue?
 
+    /// Whether this is `POST /api/things`, which an atomic batch may run together with its neighbours.
+    var createsThing: Bool { method == .post && path == "/api/things" }
+
     init(_ input: JSONValue, field: String) throws {
         guard let members = input.objectValue else {
             throw OneError.validation(field, "\(field) must be an object with method, path and body")
@@ -122,6 +168,23 @@ struct BatchOperation: Sendable {
 private struct Outcome: Sendable {
     let status: Int
     let body: ByteBuffer
+
+    init(status: Int, body: ByteBuffer) {
+        self.status = status
+        self.body = body
+    }
+
+    init(status: Int, json: JSONValue) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        json.write(into: &bytes)
+        self.init(status: status, body: ByteBuffer(bytes: bytes))
+    }
+
+    /// The answer the route gives for `error`.
+    init(_ error: OneError) {
+        self.init(status: error.httpStatus.code, json: ErrorBody(error).json)
+    }
 
     /// The body parsed, for the failing operation of an atomic batch.
     var json: JSONValue {

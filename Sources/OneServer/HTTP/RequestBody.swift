@@ -108,3 +108,25 @@ extension NewAPIKey: RequestBody {
     static let fields: Set<String> = ["name", "role", "permissions", "personId", "expiresAt", "rateLimit"]
 }
 extension SyncInput: RequestBody { static let fields: Set<String> = ["records"] }
+
+extension NewThing {
+    /// A thing's input read from an already parsed body, with the errors `decodeBody` gives.
+    init(json body: JSONValue) throws {
+        guard let members = body.objectValue else {
+            throw OneError(.invalidJSON, "request body must be a JSON object, not \(body.typeName)")
+        }
+        if let unknown = members.keys.sorted().first(where: { !Self.fields.contains($0) }) {
+            let allowed = Self.fields.sorted().joined(separator: ", ")
+            throw OneError.validation(unknown, "unknown field '\(unknown)'; allowed fields: \(allowed)")
+        }
+        var strings: [String: String] = [:]
+        for field in ["type", "name", "status"] {
+            guard let value = members[field] else { continue }
+            guard let string = value.stringValue else {
+                throw OneError.validation(field, value == .null ? "\(field) must be a string, not null" : "\(field) must be a string")
+            }
+            strings[field] = string
+        }
+        self.init(type: strings["type"], name: strings["name"], properties: members["properties"].flatMap { $0 == .null ? nil : $0 }, status: strings["status"])
+    }
+}

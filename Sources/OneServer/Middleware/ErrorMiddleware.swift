@@ -37,12 +37,17 @@ struct ErrorBody {
 
     init(_ error: OneError) { self.error = error }
 
+    /// `{error, code, field?}`.
+    var json: JSONValue {
+        var body: [String: JSONValue] = ["error": .string(error.message), "code": .string(error.code.rawValue)]
+        body["field"] = error.field.map(JSONValue.string)
+        return .object(body)
+    }
+
     func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        var body: [String: JSONValue] = ["error": .string(error.message), "code": .string(error.code.rawValue)]
-        body["field"] = error.field.map(JSONValue.string)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(body).jsonText())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.jsonText())))
     }
 }
 
