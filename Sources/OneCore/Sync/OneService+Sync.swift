@@ -45,11 +45,24 @@ extension OneService {
         guard !pending.isEmpty else { return results }
         do {
             let written = try await atomically { [pending] in
-                var ids: [String] = []
-                for item in pending { ids.append(try await item.plan.write()) }
+                // New things are made together: one quota admission, one insert.
+                let creations = pending.compactMap { item in item.plan.newThing.map { (item.index, $0) } }
+                var ids: [Int: String] = [:]
+                if !creations.isEmpty {
+                    let things = try await self.createThings(creations.map(\.1.input), in: scope)
+                    try await self.write { transaction in
+                        for (creation, thing) in zip(creations, things) {
+                            try await transaction.saveSyncLink(
+                                SyncLink(groupId: scope.groupId, dimension: dimension.rawValue, key: creation.1.key, recordId: thing.id),
+                                replacing: creation.1.replacing)
+                        }
+                    }
+                    for (creation, thing) in zip(creations, things) { ids[creation.0] = thing.id }
+                }
+                for item in pending where item.plan.newThing == nil { ids[item.index] = try await item.plan.write() }
                 return ids
             }
-            for (item, id) in zip(pending, written) { results[item.index].applied(item.plan, id: id) }
+            for item in pending { if let id = written[item.index] { results[item.index].applied(item.plan, id: id) } }
         } catch {
             for item in pending {
                 do {

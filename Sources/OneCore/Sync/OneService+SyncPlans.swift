@@ -22,7 +22,8 @@ extension OneService {
             }
         }
         let input = NewThing(type: type, name: name, properties: properties, status: status)
-        return SyncPlan(isCreate: true) {
+        let creation = SyncPlan.NewThingPlan(input: input, key: key, replacing: existing != nil)
+        return SyncPlan(isCreate: true, newThing: creation) {
             try await fields.scoping {
                 let thing = try await self.createThing(input, in: scope)
                 try await self.link(key, .things, to: thing.id, replacing: existing != nil, in: scope)

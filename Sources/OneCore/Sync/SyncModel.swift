@@ -99,7 +99,16 @@ extension SyncResult: JSONRepresentable {
 
 /// A write one synced record needs, run inside the batch's transaction.
 struct SyncPlan: Sendable {
+    /// A thing to create, which a batch may create together with others.
+    struct NewThingPlan: Sendable {
+        let input: NewThing
+        let key: SyncKey
+        let replacing: Bool
+    }
+
     let isCreate: Bool
+    /// Set for a thing to create: ``write`` does the same for it alone.
+    var newThing: NewThingPlan? = nil
     /// Writes the record and its link; returns the record's ID.
     let write: @Sendable () async throws -> String
 }
