@@ -33,6 +33,13 @@ struct BatchController {
                 return Outcome.results(outcomes)
             }
             do {
+                // Creations alone are one createThings, atomic by itself: its checks and
+                // encoding then run outside the transaction, which holds only the writes.
+                if batch.operations.count > 1, batch.operations.allSatisfy(\.createsThing),
+                    let outcomes = try await createThings(batch.operations[...], from: 0, groupId: groupId, context: context)
+                {
+                    return Outcome.results(outcomes)
+                }
                 let outcomes = try await service.atomically {
                     try await runAtomically(batch.operations, groupId: groupId, context: context)
                 }
