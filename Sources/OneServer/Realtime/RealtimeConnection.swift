@@ -7,10 +7,13 @@ import HummingbirdWebSocket
 
 /// One client's WebSocket: its subscriptions, and the messages waiting to be written to it.
 ///
-/// Results wait one per subscription, a newer one replacing the one not yet sent, so a client
-/// that reads slowly gets the latest state rather than a backlog, and what waits for it is
-/// bounded by its subscriptions. A send blocked longer than the slow-consumer timeout closes
-/// the connection; the hub never waits on a socket.
+/// Messages are written straight to the channel on its event loop, with no task of its own:
+/// the hub hands each loop its connections' results in one go. Results wait one per
+/// subscription while the socket is not writable, a newer one replacing the one not yet sent,
+/// so a client that reads slowly gets the latest state rather than a backlog, and what waits
+/// for it is bounded by its subscriptions (and NIO's write buffer by its high-water mark). A
+/// result kept waiting longer than the slow-consumer timeout closes the connection; the hub
+/// never waits on a socket.
 final class RealtimeConnection: Sendable {
     struct Subscription: Sendable {
         let query: RealtimeQuery
@@ -28,10 +31,21 @@ final class RealtimeConnection: Sendable {
         /// Errors and acknowledgements, written before results, in order.
         var control: [ByteBuffer] = []
         var sendingSince: ContinuousClock.Instant?
+        /// Whether a write of the queue is already due on the event loop.
+        var writeScheduled = false
         var idleSince: ContinuousClock.Instant?
         var revalidating = false
         var revalidateAgain = false
         var closed = false
+
+        var hasQueued: Bool { !control.isEmpty || !resultOrder.isEmpty }
+
+        /// Marks a write as due; whether it was not already.
+        mutating func scheduleWrite() -> Bool {
+            guard !writeScheduled else { return false }
+            writeScheduled = true
+            return true
+        }
     }
 
     let credential: CredentialDigest
@@ -43,8 +57,6 @@ final class RealtimeConnection: Sendable {
     private let channel: any Channel
     private let logger: Logger
     private let state: Mutex<State>
-    private let wakeUps: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
 
     init(
         credential: CredentialDigest, groupId: String?, hub: RealtimeHub, rateLimiter: RateLimiter,
@@ -58,8 +70,10 @@ final class RealtimeConnection: Sendable {
         self.channel = channel
         self.logger = logger
         self.state = Mutex(State(idleSince: .now))
-        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
+
+    /// The event loop the socket is served on: where its writes happen.
+    var eventLoop: any EventLoop { channel.eventLoop }
 
     private var service: OneService { hub.service }
     private var configuration: RealtimeConfiguration { hub.configuration }
@@ -133,15 +147,20 @@ final class RealtimeConnection: Sendable {
 
     // MARK: Messages to the client
 
-    /// Queues a result for a subscription, replacing one not yet written.
-    func deliver(_ subscriber: Subscriber, sequence: Int64, value: [UInt8]) {
+    /// Queues a result for a subscription, replacing one not yet written. Returns whether the
+    /// caller must have ``writeQueued()`` run on the event loop (none is due yet).
+    func enqueue(_ subscriber: Subscriber, sequence: Int64, value: [UInt8]) -> Bool {
         let frame = ServerMessage.result(id: subscriber.id, sequence: sequence, value: value)
-        let queued = state.withLock { state in
+        return state.withLock { state in
             guard !state.closed, state.subscriptions[subscriber.id]?.token == subscriber.token else { return false }
             if state.results.updateValue(frame, forKey: subscriber.id) == nil { state.resultOrder.append(subscriber.id) }
-            return true
+            return state.scheduleWrite()
         }
-        if queued { wake.yield() }
+    }
+
+    /// Queues a result and has it written.
+    func deliver(_ subscriber: Subscriber, sequence: Int64, value: [UInt8]) {
+        if enqueue(subscriber, sequence: sequence, value: value) { eventLoop.execute { self.writeQueued() } }
     }
 
     /// Tells the client a subscription failed; the hub ends it unless the failure is passing.
@@ -168,48 +187,45 @@ final class RealtimeConnection: Sendable {
     private func send(error: any Error, id: String?) {
         let error = error as? OneError ?? OneError(.internal, "internal server error")
         let frame = ServerMessage.error(id: id, error)
-        let queued = state.withLock { state in
+        let due = state.withLock { state in
             guard !state.closed else { return false }
             state.control.append(frame)
-            return true
+            return state.scheduleWrite()
         }
-        if queued { wake.yield() }
+        if due { eventLoop.execute { self.writeQueued() } }
     }
 
     private func dropResult(_ id: String, _ state: inout State) {
         if state.results.removeValue(forKey: id) != nil { state.resultOrder.removeAll { $0 == id } }
     }
 
-    /// Writes queued messages until the connection closes. Each write waits while the socket
-    /// is not writable; meanwhile newer results replace queued ones.
-    func runSender() async {
-        for await _ in wakeUps {
-            while let frames = takeQueued() {
-                for frame in frames {
-                    do {
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
-                    } catch {
-                        return
-                    }
-                }
-                state.withLock { $0.sendingSince = nil }
+    /// Writes what is queued and flushes, on the event loop. While the socket is not writable
+    /// the messages stay queued (newer results replacing older ones) and the wait is timed;
+    /// the sweep tries again.
+    func writeQueued() {
+        eventLoop.preconditionInEventLoop()
+        let writable = channel.isWritable
+        let frames = state.withLock { state -> [ByteBuffer] in
+            state.writeScheduled = false
+            guard !state.closed, state.hasQueued else { return [] }
+            guard writable else {
+                if state.sendingSince == nil { state.sendingSince = .now }
+                return []
             }
-        }
-    }
-
-    private func takeQueued() -> [ByteBuffer]? {
-        state.withLock { state in
-            guard !state.closed else { return nil }
             var frames = state.control
             frames.reserveCapacity(frames.count + state.resultOrder.count)
             for id in state.resultOrder { if let frame = state.results[id] { frames.append(frame) } }
-            guard !frames.isEmpty else { return nil }
             state.control = []
             state.results = [:]
             state.resultOrder = []
-            state.sendingSince = .now
+            state.sendingSince = nil
             return frames
         }
+        guard !frames.isEmpty else { return }
+        for frame in frames {
+            channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: nil)
+        }
+        channel.flush()
     }
 
     // MARK: Keeping the connection honest
@@ -217,9 +233,11 @@ final class RealtimeConnection: Sendable {
     /// Closes the connection when a send has been stuck too long, when it has held no
     /// subscription for the idle timeout, or when its credential has expired.
     func sweep(now: ContinuousClock.Instant) {
-        let (sendingSince, idleSince, expiresAt) = state.withLock { state in
-            (state.sendingSince, state.idleSince, state.subscriptions.values.compactMap(\.expiresAt).min())
+        let (sendingSince, idleSince, expiresAt, retry) = state.withLock { state in
+            (state.sendingSince, state.idleSince, state.subscriptions.values.compactMap(\.expiresAt).min(),
+             state.hasQueued && state.scheduleWrite())
         }
+        if retry { eventLoop.execute { self.writeQueued() } }
         if let sendingSince, now - sendingSince > configuration.slowConsumerTimeout {
             close(.policyViolation, "slow consumer: a result waited more than \(configuration.slowConsumerTimeout) to be read", force: true)
         } else if let idleSince, now - idleSince > configuration.idleTimeout {
@@ -292,7 +310,6 @@ final class RealtimeConnection: Sendable {
         }
         guard first else { return }
         logger.info("closing a realtime connection", metadata: ["reason": "\(reason)"])
-        wake.finish()
         let (outbound, channel) = (self.outbound, self.channel)
         Task {
             try? await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "closed")
@@ -301,11 +318,6 @@ final class RealtimeConnection: Sendable {
                 try? await channel.close()
             }
         }
-    }
-
-    /// Ends the sender once the socket has gone.
-    func stopSending() {
-        wake.finish()
     }
 
     /// The subscriptions to end when the socket goes.

@@ -67,21 +67,17 @@ struct RealtimeEndpoint: Sendable {
             try await outbound.close(.goingAway, reason: "the server is shutting down")
             return
         }
-        await withDiscardingTaskGroup { group in
-            group.addTask { await connection.runSender() }
-            do {
-                for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
-                    guard case .text(let text) = message else {
-                        connection.refuse(OneError(.invalidJSON, "messages must be JSON text frames"))
-                        continue
-                    }
-                    await connection.receive(text)
+        do {
+            for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
+                guard case .text(let text) = message else {
+                    connection.refuse(OneError(.invalidJSON, "messages must be JSON text frames"))
+                    continue
                 }
-            } catch {
-                logger.debug("realtime connection ended", metadata: ["error": "\(error)"])
+                await connection.receive(text)
             }
-            await hub.unregister(connection, subscriptions: connection.openSubscriptions)
-            connection.stopSending()
+        } catch {
+            logger.debug("realtime connection ended", metadata: ["error": "\(error)"])
         }
+        await hub.unregister(connection, subscriptions: connection.openSubscriptions)
     }
 }

@@ -1,5 +1,6 @@
 import Synchronization
 import Logging
+import NIOCore
 import NIOWebSocket
 import OneCore
 import ServiceLifecycle
@@ -217,9 +218,7 @@ actor RealtimeHub: Service {
         case .success(let value):
             if value != evaluation.value {
                 evaluation.value = value
-                for subscriber in evaluation.subscribers.values {
-                    subscriber.connection.deliver(subscriber, sequence: sequence, value: value)
-                }
+                Self.fanOut(value, sequence: sequence, to: evaluation.subscribers.values)
             }
             evaluation.sequence = max(evaluation.sequence, sequence)
         case .failure(let error):
@@ -234,6 +233,19 @@ actor RealtimeHub: Service {
         if evaluation.stale {
             evaluation.stale = false
             schedule(evaluation)
+        }
+    }
+
+    /// Queues a result for every subscriber, then has each event loop write its connections'
+    /// queues in one task: a hop per loop, not per socket.
+    private static func fanOut(_ value: [UInt8], sequence: Int64, to subscribers: some Collection<Subscriber>) {
+        var due: [ObjectIdentifier: (loop: any EventLoop, connections: [RealtimeConnection])] = [:]
+        for subscriber in subscribers where subscriber.connection.enqueue(subscriber, sequence: sequence, value: value) {
+            let loop = subscriber.connection.eventLoop
+            due[ObjectIdentifier(loop), default: (loop, [])].connections.append(subscriber.connection)
+        }
+        for (loop, connections) in due.values {
+            loop.execute { for connection in connections { connection.writeQueued() } }
         }
     }
 

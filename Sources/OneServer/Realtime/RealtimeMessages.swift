@@ -44,16 +44,18 @@ enum ServerMessage {
     /// `{"type":"result","id":…,"seq":…,"value":…}`: `value` is the REST route's body, and
     /// `seq` the position in the change log that the result includes every change up to.
     static func result(id: String, sequence: Int64, value: [UInt8]) -> ByteBuffer {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(value.count + id.utf8.count + 48)
-        bytes.append(contentsOf: #"{"type":"result","id":"#.utf8)
-        JSONValue.string(id).write(into: &bytes)
-        bytes.append(contentsOf: #","seq":"#.utf8)
-        bytes.append(contentsOf: String(sequence).utf8)
-        bytes.append(contentsOf: #","value":"#.utf8)
-        bytes.append(contentsOf: value)
-        bytes.append(UInt8(ascii: "}"))
-        return ByteBuffer(bytes: bytes)
+        var head: [UInt8] = []
+        head.reserveCapacity(id.utf8.count + 64)
+        head.append(contentsOf: #"{"type":"result","id":"#.utf8)
+        JSONValue.string(id).write(into: &head)
+        head.append(contentsOf: #","seq":"#.utf8)
+        head.append(contentsOf: String(sequence).utf8)
+        head.append(contentsOf: #","value":"#.utf8)
+        var buffer = ByteBufferAllocator().buffer(capacity: head.count + value.count + 1)
+        buffer.writeBytes(head)
+        buffer.writeBytes(value)
+        buffer.writeInteger(UInt8(ascii: "}"))
+        return buffer
     }
 
     /// `{"type":"error","id":…,"code":…,"error":…,"field":…}`; `id` is null when the message
