@@ -44,7 +44,8 @@ struct Subscriber: Sendable {
 /// Wake-ups come from commits on this node, from other nodes through the ``ChangeAnnouncer``,
 /// and from a poll, so a lost wake-up only delays a push. Runs of one query are serialised and
 /// each carries the log position it started at, so a subscription's results never go backwards;
-/// changes that arrive while a query runs coalesce into one more run.
+/// changes that arrive while a query runs coalesce into one more run, which waits a pause in
+/// proportion to the query's subscribers (``RealtimeConfiguration/burstPausePerSubscriber``).
 actor RealtimeHub: Service {
     private final class Evaluation {
         let key: EvaluationKey
@@ -55,6 +56,8 @@ actor RealtimeHub: Service {
         var sequence: Int64 = 0
         var running = false
         var stale = false
+        /// A run is due after a burst's pause; changes meanwhile fold into it.
+        var paused = false
 
         init(key: EvaluationKey, scope: Scope) {
             self.key = key
@@ -174,6 +177,8 @@ actor RealtimeHub: Service {
     private func schedule(_ evaluation: Evaluation) {
         if evaluation.running {
             evaluation.stale = true
+        } else if evaluation.paused {
+            return
         } else if !queued.contains(evaluation.key) {
             queued.append(evaluation.key)
             pump()
@@ -231,8 +236,15 @@ actor RealtimeHub: Service {
             }
         }
         if evaluation.stale {
+            // Changes came while it ran: a burst. Run once more, after a pause that bounds how
+            // often a fan-out this wide happens.
             evaluation.stale = false
-            schedule(evaluation)
+            evaluation.paused = true
+            let pause = configuration.burstPause(subscribers: evaluation.subscribers.count)
+            Task {
+                try? await Task.sleep(for: pause)
+                self.resume(key)
+            }
         }
     }
 
@@ -247,6 +259,12 @@ actor RealtimeHub: Service {
         for (loop, connections) in due.values {
             loop.execute { for connection in connections { connection.writeQueued() } }
         }
+    }
+
+    private func resume(_ key: EvaluationKey) {
+        guard let evaluation = evaluations[key], evaluation.paused else { return }
+        evaluation.paused = false
+        schedule(evaluation)
     }
 
     private func remove(_ evaluation: Evaluation) {
