@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     var realtimeSlowConsumerTimeout: Int = 10
     @Option(name: .customLong("realtime-idle-timeout"), help: "Seconds a WebSocket may stay open without a subscription.")
     var realtimeIdleTimeout: Int = 300
+    @Option(name: .customLong("realtime-burst-pause"), help: "Microseconds per subscriber a query waits before running again while changes keep coming (0 pushes every change).")
+    var realtimeBurstPause: Int = 25
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -63,6 +65,9 @@ struct Serve: AsyncParsableCommand {
             (1...86400).contains(realtimeIdleTimeout)
         else {
             throw ValidationError("--realtime-heartbeat and --realtime-slow-consumer-timeout must be 1 to 3600 seconds, --realtime-idle-timeout 1 to 86400")
+        }
+        guard (0...10_000).contains(realtimeBurstPause) else {
+            throw ValidationError("--realtime-burst-pause must be 0 to 10000 microseconds")
         }
         guard (1...10_000).contains(realtimeMaxSubscriptions) else {
             throw ValidationError("--realtime-max-subscriptions must be between 1 and 10000")
@@ -121,7 +126,8 @@ struct Serve: AsyncParsableCommand {
             authAddressLimit: RateLimit(requests: authRateLimit, burst: max(1, authRateLimit / 3)),
             realtime: RealtimeConfiguration(
                 heartbeat: .seconds(realtimeHeartbeat), idleTimeout: .seconds(realtimeIdleTimeout),
-                maxSubscriptions: realtimeMaxSubscriptions, slowConsumerTimeout: .seconds(realtimeSlowConsumerTimeout)))
+                maxSubscriptions: realtimeMaxSubscriptions, slowConsumerTimeout: .seconds(realtimeSlowConsumerTimeout),
+                burstPausePerSubscriber: .microseconds(realtimeBurstPause)))
         let environment = ProcessInfo.processInfo.environment
         let authConfiguration = authConfiguration(environment)
         var mailer: (any Mailer)?
