@@ -37,10 +37,13 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
-    public func changeLog(after sequence: Int64, limit: Int) async throws -> [Event] {
+    public func changeLog(after sequence: Int64, limit: Int) async throws -> [ChangeLogEntry] {
         try await fetchAll(
-            PostgresQuery(unsafeSQL: Self.eventSelect + " WHERE sequence > $1 ORDER BY sequence LIMIT $2", binds: binds(sequence, limit)),
-            Event.init(row:))
+            "SELECT sequence, group_id, type, target_id FROM events WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)"
+        ) { row in
+            let (sequence, groupId, type, targetId) = try row.decode((Int64, String, String, String?).self)
+            return ChangeLogEntry(sequence: sequence, groupId: groupId, type: type, targetId: targetId)
+        }
     }
 
     public func lastSequence() async throws -> Int64 {

@@ -46,12 +46,15 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-    public func changeLog(after sequence: Int64, limit: Int) async throws -> [Event] {
+    public func changeLog(after sequence: Int64, limit: Int) async throws -> [ChangeLogEntry] {
         try read { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
+                db.cachedStatement(
+                    sql: "SELECT sequence, groupId, type, targetId FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
                 arguments: [sequence, limit]
-            ).map(Event.init(row:))
+            ).map { row in
+                ChangeLogEntry(sequence: row["sequence"], groupId: row["groupId"], type: row["type"], targetId: row["targetId"])
+            }
         }
     }
 

@@ -28,3 +28,19 @@ public protocol ChangeAnnouncer: Sendable {
     /// The sequences other nodes announced.
     func announcements() -> AsyncStream<Int64>
 }
+
+/// One event as the change log's followers see it: its position, its group and what it
+/// touched. Reading these rather than whole events spares decoding every change's contents.
+public struct ChangeLogEntry: Sendable, Equatable {
+    public var sequence: Int64
+    public var groupId: String
+    public var type: String
+    public var targetId: String?
+
+    public init(sequence: Int64, groupId: String, type: String, targetId: String?) {
+        self.sequence = sequence
+        self.groupId = groupId
+        self.type = type
+        self.targetId = targetId
+    }
+}

@@ -28,7 +28,7 @@ extension OneService {
     /// write; this is for events read from the log, which other nodes wrote. Returns whether the
     /// event could change what a credential may do.
     @discardableResult
-    public func forgetCredentials(touchedBy event: Event) -> Bool {
+    public func forgetCredentials(touchedBy event: ChangeLogEntry) -> Bool {
         if IDKind.of(event.groupId) == .identity {
             forgetSessions(identityId: event.groupId)
             return true

@@ -165,9 +165,10 @@ public protocol EventStore: Sendable {
     func event(id: String, groupId: String) async throws -> Event?
     /// Events in sequence order; `page.after` is a sequence number.
     func events(_ query: EventQuery, page: PageRequest) async throws -> Page<Event>
-    /// Every group's events with a sequence above `sequence`, ascending, at most `limit`: the
-    /// change log that realtime delivery follows. Never served to a tenant as it is.
-    func changeLog(after sequence: Int64, limit: Int) async throws -> [Event]
+    /// Every group's events with a sequence above `sequence`, ascending, at most `limit`, as
+    /// the entries realtime delivery follows (where and what, not the contents). Never served
+    /// to a tenant as it is.
+    func changeLog(after sequence: Int64, limit: Int) async throws -> [ChangeLogEntry]
     /// The sequence of the newest event; 0 when there is none.
     func lastSequence() async throws -> Int64
 }

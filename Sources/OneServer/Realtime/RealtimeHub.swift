@@ -146,7 +146,7 @@ actor RealtimeHub: Service {
             return
         }
         while let after = processed {
-            let events: [Event]
+            let events: [ChangeLogEntry]
             do {
                 events = try await service.store.changeLog(after: after, limit: Self.logPageSize)
             } catch {

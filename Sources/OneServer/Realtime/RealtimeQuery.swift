@@ -154,7 +154,7 @@ enum Interest: Hashable, Sendable {
     case groups
 
     /// The interests an event touches: the keys the hub looks up to find what to re-run.
-    static func touched(by event: Event) -> [Interest] {
+    static func touched(by event: ChangeLogEntry) -> [Interest] {
         var touched: [Interest] = [.group(event.groupId)]
         if let target = event.targetId {
             touched.append(.record(target))
