@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("realtime-idle-timeout"), help: "Seconds a WebSocket may stay open without a subscription.")
     var realtimeIdleTimeout: Int = 300
     @Option(name: .customLong("realtime-burst-pause"), help: "Microseconds per subscriber a query waits before running again while changes keep coming (0 pushes every change).")
-    var realtimeBurstPause: Int = 25
+    var realtimeBurstPause: Int = 200
     @OptionGroup var store: StoreOptions
 
     func validate() throws {

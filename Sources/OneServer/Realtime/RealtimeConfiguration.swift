@@ -16,15 +16,15 @@ public struct RealtimeConfiguration: Sendable {
     /// How long a ticket from `POST /api/realtime/ticket` may wait before it is used.
     public var ticketLifetime: Duration
     /// Under a burst of changes (more arrived while a query ran), the pause before the query
-    /// runs again, per subscriber it pushes to: a result going to 1,000 sockets waits 25 ms at
-    /// the default, so pushes take a bounded share of the machine and writers keep theirs. A
-    /// change after a quiet spell is pushed at once.
+    /// runs again, per subscriber it pushes to: a result going to 1,000 sockets waits 200 ms
+    /// at the default (100 sockets 20 ms), so pushes take a bounded share of the machine and
+    /// writers keep theirs. A change after a quiet spell is pushed at once.
     public var burstPausePerSubscriber: Duration
 
     public init(
         heartbeat: Duration = .seconds(30), idleTimeout: Duration = .seconds(300), maxSubscriptions: Int = 100,
         slowConsumerTimeout: Duration = .seconds(10), pollInterval: Duration = .seconds(1),
-        ticketLifetime: Duration = .seconds(30), burstPausePerSubscriber: Duration = .microseconds(25)
+        ticketLifetime: Duration = .seconds(30), burstPausePerSubscriber: Duration = .microseconds(200)
     ) {
         self.heartbeat = heartbeat
         self.idleTimeout = idleTimeout
