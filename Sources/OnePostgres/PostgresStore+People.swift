@@ -46,9 +46,9 @@ extension PostgresStore {
             Person.init(row:))
     }
 
-    public func people(groupId: String, page: PageRequest) async throws -> Page<Person> {
+    public func people(groupId: String, subgroupIds: [String], page: PageRequest) async throws -> Page<Person> {
         var conditions = Conditions()
-        conditions.add("m.group_id", groupId)
+        conditions.addGroup(groupId, subgroupIds, column: "m.group_id")
         return try await fetchPage(Self.personSelect, where: conditions, key: "m.person_id", ascending: true, page: page, decode: Person.init(row:), cursor: \.id)
     }
 

@@ -257,10 +257,10 @@ struct Conditions {
     mutating func add(_ condition: String) { parts.append(condition) }
 
     /// Confines a list to its group, or to its group and the subgroups a query names.
-    mutating func addGroup(_ groupId: String, _ subgroupIds: [String]) {
-        guard !subgroupIds.isEmpty else { return add("group_id", groupId) }
+    mutating func addGroup(_ groupId: String, _ subgroupIds: [String], column: String = "group_id") {
+        guard !subgroupIds.isEmpty else { return add(column, groupId) }
         let groups = bind([groupId] + subgroupIds)
-        add("group_id = ANY(\(groups))")
+        add("\(column) = ANY(\(groups))")
     }
 
     /// Binds a value and returns its placeholder.

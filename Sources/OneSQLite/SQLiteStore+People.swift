@@ -53,10 +53,11 @@ extension SQLiteStore {
         }
     }
 
-    public func people(groupId: String, page: PageRequest) async throws -> Page<Person> {
-        try read { db in
+    public func people(groupId: String, subgroupIds: [String], page: PageRequest) async throws -> Page<Person> {
+        let group = groupCondition(groupId, subgroupIds)
+        return try read { db in
             try fetchPage(
-                db, from: "(\(Self.personColumns) WHERE m.groupId = ?)", where: [], [groupId], ascending: true,
+                db, from: "(\(Self.personColumns) WHERE m.\(group.sql))", where: [], [group.argument], ascending: true,
                 page: page, decode: Person.init(row:), cursor: \.id)
         }
     }

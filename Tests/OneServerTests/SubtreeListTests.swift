@@ -29,6 +29,10 @@ struct SubtreeListTests {
             #expect(Set(events.results.compactMap { $0["targetId"]?.stringValue }) == [top, middle, bottom])
             #expect(try await api.get("/api/connections?includeChildren=true", key: parent.key).status == .ok)
             #expect(try await api.get("/api/knowledge?includeChildren=true", key: parent.key).status == .ok)
+            let member = try await GraphRoutesTests.invite(server, child, "member@example.com")
+            let people = try await api.get("/api/people?includeChildren=true", key: parent.key)
+            #expect(people.ids.contains(member))
+            #expect(!(try await api.get("/api/people", key: parent.key).ids.contains(member)))
 
             let user = try await server.makeKey(in: parent.groupId, role: .groupUser)
             try await api.get("/api/things?includeChildren=true", key: user.key).expectError(.forbidden, "FORBIDDEN", field: "includeChildren")

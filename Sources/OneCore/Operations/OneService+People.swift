@@ -97,13 +97,14 @@ extension OneService {
         return person
     }
 
-    public func people(in scope: Scope, page: PageRequest) async throws -> Page<Person> {
+    public func people(in scope: Scope, page: PageRequest, includeChildren: Bool = false) async throws -> Page<Person> {
         try AccessPolicy.require(scope.principal, .read, .people)
+        let subgroups = try await subgroupIds(of: scope, include: includeChildren)
         if scope.principal.role == .customer {
             let me = try await store.person(id: scope.principal.actorId, groupId: scope.groupId)
             return Page(items: me.map { [$0] } ?? [], hasMore: false, nextAfter: nil)
         }
-        return try await store.people(groupId: scope.groupId, page: page)
+        return try await store.people(groupId: scope.groupId, subgroupIds: subgroups, page: page)
     }
 
     /// Changes a person's profile, role or permissions in the scope's group. A new role takes

@@ -67,6 +67,13 @@ public protocol SyncStore: Sendable {
     func syncSecretGroup(hash: String) async throws -> String?
 }
 
+extension PersonStore {
+    /// The members of one group, in ID order.
+    public func people(groupId: String, page: PageRequest) async throws -> Page<Person> {
+        try await people(groupId: groupId, subgroupIds: [], page: page)
+    }
+}
+
 public protocol GroupStore: Sendable {
     func group(id: String) async throws -> Group?
     /// Groups in ID order, optionally only children of `parentId` and only among `ids`.
@@ -82,7 +89,8 @@ public protocol GroupStore: Sendable {
 public protocol PersonStore: Sendable {
     /// A person as a member of `groupId`, by the ID that group knows them by.
     func person(id: String, groupId: String) async throws -> Person?
-    func people(groupId: String, page: PageRequest) async throws -> Page<Person>
+    /// The members of `groupId`, and of `subgroupIds` when given (`includeChildren`), in ID order.
+    func people(groupId: String, subgroupIds: [String], page: PageRequest) async throws -> Page<Person>
     /// The members of a group among `ids`, in ID order.
     func people(ids: [String], groupId: String) async throws -> [Person]
     /// The memberships of the identity behind `personId` in `groupId`, only in `among` groups

@@ -11,7 +11,9 @@ struct PeopleController {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get { request, context in
             let query = try ListQuery(request, keyedBy: .person)
-            return JSON(ListResponse(try await service.people(in: try await context.scope(service, request), page: query.page)))
+            let scope = try await context.scope(service, request)
+            return JSON(ListResponse(
+                try await service.people(in: scope, page: query.page, includeChildren: try query.flag("includeChildren"))))
         }
         routes.post { request, context in
             var request = request
