@@ -5,37 +5,6 @@ import NIOWebSocket
 import OneCore
 import ServiceLifecycle
 
-/// Who can share one evaluation of a query: the group it runs in and everything about the
-/// principal that can change its answer (role, permissions, home group, and for customers,
-/// who they are). Subscribers with equal keys get byte-identical results.
-struct EvaluationKey: Hashable, Sendable {
-    let query: RealtimeQuery
-    let groupId: String
-    let homeGroupId: String
-    let role: Role
-    let permissions: [String]
-    let actorId: String?
-
-    init(_ query: RealtimeQuery, _ scope: Scope) {
-        let principal = scope.principal
-        self.query = query
-        self.groupId = scope.groupId
-        self.homeGroupId = principal.groupId
-        self.role = principal.role
-        self.permissions = principal.permissions.entries.sorted()
-        self.actorId = principal.role == .customer ? principal.actorId : nil
-    }
-}
-
-/// Where one subscription's results go.
-struct Subscriber: Sendable {
-    let connection: RealtimeConnection
-    /// The ID the client gave the subscription.
-    let id: String
-    /// Unique to this subscription, so results of one it replaced are never delivered.
-    let token: UInt64
-}
-
 /// Runs this node's subscriptions. Follows the change log (the event table), finds through an
 /// index the queries each event can affect, re-runs each affected query once however many
 /// subscribe to it, and hands a result to its subscribers only when it differs from the last.
@@ -347,17 +316,5 @@ actor RealtimeHub: Service {
         streams[groupId]?[id]?.finish()
         streams[groupId]?[id] = nil
         if streams[groupId]?.isEmpty == true { streams[groupId] = nil }
-    }
-}
-
-extension Atomic where Value == Int64 {
-    /// Raises the value to `candidate` if that is larger.
-    func max(_ candidate: Int64) {
-        var current = load(ordering: .relaxed)
-        while current < candidate {
-            let (exchanged, original) = compareExchange(expected: current, desired: candidate, ordering: .acquiringAndReleasing)
-            if exchanged { return }
-            current = original
-        }
     }
 }
