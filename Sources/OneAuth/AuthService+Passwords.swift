@@ -91,7 +91,10 @@ extension AuthService {
     /// for one email slow down and then lock it (429), whether or not the account exists.
     public func signIn(email rawEmail: String?, password: String?, client: ClientInfo) async throws -> SignInOutcome {
         let email = try Validate.email(rawEmail)
-        let password = try Validate.text(password, field: "password", maxLength: 1_000)
+        // Checked as given, never trimmed: a password is compared byte for byte with what was set.
+        guard let password, !password.isEmpty, password.utf8.count <= 1_000 else {
+            throw OneError.validation("password", "password is required: 1 to 1000 bytes")
+        }
         if let wait = throttle.wait(for: email, now: now) {
             throw OneError(.rateLimited, "too many failed sign-ins for this email; try again in \(wait) s", retryAfter: wait)
         }

@@ -12,9 +12,6 @@ public struct AppRequestContext: RequestContext {
     public var credential: CredentialDigest?
     /// The session the request presented, when it presented one.
     public var session: SessionCredential?
-    /// Whether the session came in the cookie, which browsers attach on their own (so unsafe
-    /// requests must prove they come from a trusted origin).
-    public var sessionFromCookie = false
     /// The peer's IP address.
     public let clientAddress: String?
     let maxBodySize: Int

@@ -38,6 +38,15 @@ struct AuthInputTests {
         }
     }
 
+    @Test("a password is kept and checked exactly as given, spaces included")
+    func passwordSpaces() async throws {
+        try await TestServer.run { server in
+            _ = try await server.signUp("spaced@example.com", password: "  my long passphrase  ")
+            try await server.signIn("spaced@example.com", password: "  my long passphrase  ").expect(.ok)
+            #expect(try await server.signIn("spaced@example.com", password: "my long passphrase").status == .unauthorized)
+        }
+    }
+
     @Test("changing the password: needs the current one, ends every session, returns a new one", arguments: TestStore.available)
     func changePassword(store: TestStore) async throws {
         try await TestServer.run(store) { server in

@@ -115,6 +115,14 @@ struct BatchRoutesTests {
                 logged.expectError(.badRequest, "VALIDATION_ERROR")
                 try await api.post("/api/batch", key: tenant.key, body: ["operations": [Self.create("x")], "atomic": "yes"])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "atomic")
+                try await api.post("/api/batch", key: tenant.key, body: ["operations": [7]])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "operations[0]")
+                try await api.post("/api/batch", key: tenant.key, body: ["operations": [["method": "POST", "path": "/api/things", "body": [1]]]])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "operations[0].body")
+                try await api.post("/api/batch", key: tenant.key, body: ["operations": [["method": "GET", "path": "/api/things", "headers": [:]]]])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "operations[0].headers")
+                try await api.post("/api/batch", key: tenant.key, body: ["operations": "all of them"])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "operations")
             }
             #expect(try await api.get("/api/things/\(foreign)", key: other.key).status == .ok)
         }

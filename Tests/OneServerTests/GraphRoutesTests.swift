@@ -109,6 +109,9 @@ struct GraphRoutesTests {
             #expect(small.objectValue?["truncated"] == true)
 
             try await api.get("/api/graph/\(a)?depth=4", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "depth")
+            try await api.get("/api/graph/\(a)?depth=deep", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "depth")
+            try await api.get("/api/graph/\(a)?limit=0", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "limit")
+            try await api.get("/api/graph/\(a)?limit=1001", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "limit")
             try await api.get("/api/graph/\(a)?direction=up", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "direction")
             try await api.get("/api/graph/\(a)?types=likes", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "type")
             try await api.get("/api/graph/grp_00000000000000000000000000", key: tenant.key).expectError(.badRequest, "INVALID_ID", field: "id")
@@ -155,9 +158,25 @@ struct GraphRoutesTests {
                 try await api.request(.put, "/api/things/\(plain)/tags/size", key: tenant.key, body: ["value": .string(String(repeating: "x", count: 300))])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "value")
                 try await api.get("/api/things?tag=", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "tag")
+                try await api.get("/api/things?tag=a%20b:c", key: tenant.key).expectError(.badRequest, "VALIDATION_ERROR", field: "tag")
                 let other = try await server.makeTenant()
                 try await api.request(.put, "/api/things/\(plain)/tags/size", key: other.key, body: ["value": "x"])
                     .expectError(.notFound, "NOT_FOUND")
+            }
+
+            // At most 50 tags a thing; an archived thing takes none.
+            for index in 0..<Tags.maxPerThing {
+                try await api.request(.put, "/api/things/\(plain)/tags/k\(index)", key: tenant.key, body: ["value": "v"]).expect(.ok)
+            }
+            try await server.expectUnchanged(tenant.groupId) {
+                try await api.request(.put, "/api/things/\(plain)/tags/one-more", key: tenant.key, body: ["value": "v"])
+                    .expectError(.forbidden, "QUOTA_EXCEEDED", field: "key")
+            }
+            try await api.request(.put, "/api/things/\(plain)/tags/k0", key: tenant.key, body: ["value": "changed"]).expect(.ok)
+            try await api.delete("/api/things/\(recorded)", key: tenant.key).expect(.ok)
+            try await server.expectUnchanged(tenant.groupId) {
+                try await api.request(.put, "/api/things/\(recorded)/tags/format", key: tenant.key, body: ["value": "x"])
+                    .expectError(.conflict, "CONFLICT")
             }
         }
     }

@@ -100,6 +100,18 @@ struct SyncRoutesTests {
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "records")
                 try await api.post("/api/sync/planets", key: tenant.key, body: ["records": []])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "dimension")
+                try await api.post("/api/sync/things", key: tenant.key, body: ["records": []])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "records")
+                try await api.post("/api/sync/things", key: tenant.key, body: ["records": "all"])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "records")
+                try await api.post("/api/sync/things", key: tenant.key, body: ["rows": []])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "rows")
+                let notObject = try await api.post("/api/sync/things", key: tenant.key, body: ["records": [7]]).expect(.ok)
+                #expect(notObject.objectValue?["results"]?.arrayValue?.first?.objectValue?["error"]?.objectValue?["field"] == "records[0]")
+                let unknownEnd = try await api.post("/api/sync/connections", key: tenant.key, body: ["records": [
+                    ["externalId": "e", "source": "crm", "type": "owns", "fromExternalId": "nobody", "toExternalId": "nothing"],
+                ]]).expect(.ok)
+                #expect(unknownEnd.objectValue?["results"]?.arrayValue?.first?.objectValue?["error"]?.objectValue?["field"] == "records[0].fromExternalId")
                 try await api.post("/api/sync/things", key: narrow.key, body: ["records": [["externalId": "z", "source": "crm", "type": "lead", "name": "Z"]]])
                     .expectError(.forbidden, "FORBIDDEN")
             }
@@ -127,6 +139,13 @@ struct SyncRoutesTests {
             try await server.expectUnchanged(other.groupId) {
                 try await api.request(.post, "/api/sync/things", key: nil, group: other.groupId, body: records, headers: [Self.secretHeader: secret])
                     .expectError(.notFound, "NOT_FOUND")
+            }
+            // A guess is refused before any write, and an unknown well-formed one alike.
+            try await server.expectUnchanged(tenant.groupId) {
+                for guess in ["not a secret", "gss_" + String(repeating: "a", count: 48)] {
+                    try await api.request(.post, "/api/sync/things", key: nil, body: records, headers: [Self.secretHeader: guess])
+                        .expectError(.unauthorized, "UNAUTHENTICATED")
+                }
             }
             // The secret works on sync alone.
             try await api.request(.get, "/api/things", key: nil, headers: [Self.secretHeader: secret]).expectError(.unauthorized, "UNAUTHENTICATED")

@@ -17,7 +17,7 @@ extension OneService {
         let person = try await write { transaction in
             try await self.acceptInvitation(hash: hash, identityId: identityId, now: now, transaction)
         }
-        sessionCache.evict { $0.session.identityId == identityId }
+        forgetSessions(identityId: identityId)
         return person
     }
 

@@ -75,7 +75,7 @@ extension OneService {
 
 /// A session's bearer token: `sst_` and 48 random base-32 digits (240 bits), shown once.
 public enum SessionToken {
-    static let prefix = "sst_"
+    public static let prefix = "sst_"
     static let length = 48
 
     public static func generate() -> String { SecretToken.generate(prefix: prefix, length: length) }

@@ -9,15 +9,13 @@ public struct TagFilter: Sendable, Equatable {
         self.value = value
     }
 
-    /// Parses `key` or `key:value` (the value may itself hold colons).
-    public init(parsing text: String, field: String = "tag") throws(OneError) {
+    /// Splits `key` or `key:value` (the value may itself hold colons); the domain checks both.
+    public init(parsing text: String) {
         if let colon = text.firstIndex(of: ":") {
             self.init(key: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
         } else {
             self.init(key: text)
         }
-        try Tags.checkKey(key, field: field)
-        if let value { try Tags.checkValue(value, field: field) }
     }
 }
 

@@ -93,6 +93,10 @@ extension OneService {
         query.groupId = scope.groupId
         query.subgroupIds = try await subgroupIds(of: scope, include: includeChildren)
         query.text = try Validate.searchText(query.text, field: "q")
+        for tag in query.tags {
+            try Tags.checkKey(tag.key, field: "tag")
+            if let value = tag.value { try Tags.checkValue(value, field: "tag") }
+        }
         if let type = query.type { try ontology.check(type, in: ontology.thingTypes, field: "type") }
         if let status = query.status { try ontology.checkThingStatus(status) }
         return try await store.things(query, page: page)

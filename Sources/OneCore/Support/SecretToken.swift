@@ -29,11 +29,4 @@ public enum SecretToken {
         }
         return String(decoding: hex, as: UTF8.self)
     }
-
-    /// Whether two strings are equal, in time that depends only on their lengths.
-    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }

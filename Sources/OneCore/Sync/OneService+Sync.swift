@@ -17,29 +17,34 @@ extension OneService {
         guard (1...Self.maxSyncRecords).contains(records.count) else {
             throw OneError.validation("records", "records must hold 1 to \(Self.maxSyncRecords) records, not \(records.count)")
         }
+        let keys = records.enumerated().map { index, record in
+            Result { () throws(OneError) in try SyncKey(record, field: "records[\(index)]") }
+        }
+        let batch = try await readAhead(
+            dimension, keys: keys.compactMap { try? $0.get() }, records: records, in: scope)
         var results: [SyncResult] = []
         var pending: [(index: Int, plan: SyncPlan)] = []
         var seen: Set<SyncKey> = []
-        let keys = records.enumerated().map { index, record in try? SyncKey(record, field: "records[\(index)]") }
-        let links = try await store.syncLinks(
-            groupId: scope.groupId, dimension: dimension.rawValue, keys: keys.compactMap { $0 })
         for (index, record) in records.enumerated() {
             let field = "records[\(index)]"
+            let key: SyncKey
+            switch keys[index] {
+            case .success(let parsed): key = parsed
+            case .failure(let error):
+                results.append(SyncResult(record: record, error: error))
+                continue
+            }
+            results.append(SyncResult(key: key, id: batch.links[key], outcome: .unchanged))
             do {
-                let key = try SyncKey(record, field: field)
-                results.append(SyncResult(key: key, id: links[key], outcome: .unchanged))
                 guard seen.insert(key).inserted else {
                     throw OneError.validation("\(field).externalId", "\(field) repeats an externalId of this source in the batch")
                 }
                 let fields = SyncFields(record: record, field: field)
-                let plan = try await self.plan(dimension, key: key, fields: fields, existing: links[key], in: scope)
-                if let plan { pending.append((index, plan)) }
-            } catch let error as OneError {
-                if results.count == index {
-                    results.append(SyncResult(record: record, error: error))
-                } else {
-                    results[index].fail(error)
+                if let plan = try await self.plan(dimension, key: key, fields: fields, batch: batch, in: scope) {
+                    pending.append((index, plan))
                 }
+            } catch let error as OneError {
+                results[index].fail(error)
             }
         }
         guard !pending.isEmpty else { return results }
@@ -78,13 +83,13 @@ extension OneService {
 
     /// What one record needs: nothing (`nil`, it is unchanged), a create or an update.
     private func plan(
-        _ dimension: SyncDimension, key: SyncKey, fields: SyncFields, existing: String?, in scope: Scope
+        _ dimension: SyncDimension, key: SyncKey, fields: SyncFields, batch: SyncBatch, in scope: Scope
     ) async throws -> SyncPlan? {
         switch dimension {
-        case .things: try await planThing(key: key, fields: fields, existing: existing, in: scope)
-        case .people: try await planPerson(key: key, fields: fields, existing: existing, in: scope)
-        case .connections: try await planConnection(key: key, fields: fields, existing: existing, in: scope)
-        case .knowledge: try await planKnowledge(key: key, fields: fields, existing: existing, in: scope)
+        case .things: try planThing(key: key, fields: fields, batch: batch, in: scope)
+        case .people: try planPerson(key: key, fields: fields, batch: batch, in: scope)
+        case .connections: try await planConnection(key: key, fields: fields, batch: batch, in: scope)
+        case .knowledge: try await planKnowledge(key: key, fields: fields, batch: batch, in: scope)
         }
     }
 
@@ -98,14 +103,5 @@ extension OneService {
                 SyncLink(groupId: scope.groupId, dimension: dimension.rawValue, key: key, recordId: recordId),
                 replacing: replacing)
         }
-    }
-
-    /// The record another system's ID names in `dimension`, as it was linked by an earlier sync.
-    func linkedId(_ externalId: String, source: String, _ dimension: SyncDimension, in scope: Scope, field: String) async throws -> String {
-        let key = SyncKey(source: source, externalId: externalId)
-        guard let id = try await store.syncLinks(groupId: scope.groupId, dimension: dimension.rawValue, keys: [key])[key] else {
-            throw OneError(.notFound, "\(field) names no \(dimension.rawValue) synced from \(source)", field: field)
-        }
-        return id
     }
 }

@@ -4,13 +4,42 @@
 /// place; a connection or a piece of knowledge whose content changed is replaced (the old one
 /// deleted, a new one created and linked), as neither has an update of its own.
 extension OneService {
-    func planThing(key: SyncKey, fields: SyncFields, existing: String?, in scope: Scope) async throws -> SyncPlan? {
+    /// Reads once what planning a batch's records needs, rather than once per record: where
+    /// each record's outside ID points, the live things or people those are, and where the
+    /// outside IDs the records refer to point (connection ends, knowledge sources).
+    func readAhead(_ dimension: SyncDimension, keys: [SyncKey], records: [JSONValue], in scope: Scope) async throws -> SyncBatch {
+        var batch = SyncBatch()
+        batch.links = try await store.syncLinks(groupId: scope.groupId, dimension: dimension.rawValue, keys: keys)
+        let linked = Array(Set(batch.links.values))
+        switch dimension {
+        case .things:
+            for thing in try await store.liveThings(ids: linked, groupId: scope.groupId) { batch.things[thing.id] = thing }
+        case .people:
+            for person in try await store.people(ids: linked, groupId: scope.groupId) { batch.people[person.id] = person }
+        case .connections, .knowledge:
+            let names = dimension == .connections ? ["fromExternalId", "toExternalId"] : ["sourceExternalId"]
+            let references = records.flatMap { record -> [SyncKey] in
+                guard let members = record.objectValue, let source = members["source"]?.stringValue else { return [] }
+                return names.compactMap { members[$0]?.stringValue.map { SyncKey(source: source, externalId: $0) } }
+            }
+            guard !references.isEmpty else { break }
+            batch.thingLinks = try await store.syncLinks(groupId: scope.groupId, dimension: SyncDimension.things.rawValue, keys: references)
+            if dimension == .connections {
+                batch.personLinks = try await store.syncLinks(
+                    groupId: scope.groupId, dimension: SyncDimension.people.rawValue, keys: references)
+            }
+        }
+        return batch
+    }
+
+    func planThing(key: SyncKey, fields: SyncFields, batch: SyncBatch, in scope: Scope) throws -> SyncPlan? {
         try fields.requireOnly(["type", "name", "properties", "status"])
         let type = try fields.string("type")
         let name = try fields.string("name")
         let status = try fields.string("status")
         let properties = fields.value("properties")
-        if let existing, let current = try await store.thing(id: existing, groupId: scope.groupId), current.deletedAt == nil {
+        let existing = batch.links[key]
+        if let existing, let current = batch.things[existing] {
             var patch = ThingPatch()
             if let type, type != current.type { patch.type = type }
             if let name, name != current.name { patch.name = name }
@@ -22,22 +51,20 @@ extension OneService {
             }
         }
         let input = NewThing(type: type, name: name, properties: properties, status: status)
-        let creation = SyncPlan.NewThingPlan(input: input, key: key, replacing: existing != nil)
-        return SyncPlan(isCreate: true, newThing: creation) {
-            try await fields.scoping {
-                let thing = try await self.createThing(input, in: scope)
-                try await self.link(key, .things, to: thing.id, replacing: existing != nil, in: scope)
-                return thing.id
-            }
+        var plan = creation(.things, key: key, relinking: existing != nil, fields: fields, in: scope) {
+            try await self.createThing(input, in: scope).id
         }
+        plan.newThing = SyncPlan.NewThingPlan(input: input, key: key, replacing: existing != nil)
+        return plan
     }
 
-    func planPerson(key: SyncKey, fields: SyncFields, existing: String?, in scope: Scope) async throws -> SyncPlan? {
+    func planPerson(key: SyncKey, fields: SyncFields, batch: SyncBatch, in scope: Scope) throws -> SyncPlan? {
         try fields.requireOnly(["email", "name", "role"])
         let email = try fields.string("email")
         let name = try fields.string("name")
         let role = try fields.string("role")
-        if let existing, let current = try await store.person(id: existing, groupId: scope.groupId) {
+        let existing = batch.links[key]
+        if let existing, let current = batch.people[existing] {
             if let email, (try? Validate.email(email)) != current.email {
                 throw OneError.validation("\(fields.field).email", "\(fields.field).email cannot change once synced")
             }
@@ -50,21 +77,20 @@ extension OneService {
             }
         }
         let input = NewPerson(email: email, name: name, role: role)
-        return SyncPlan(isCreate: true) {
-            try await fields.scoping {
-                let person = try await self.invitePerson(input, in: scope).person
-                try await self.link(key, .people, to: person.id, replacing: existing != nil, in: scope)
-                return person.id
-            }
+        return creation(.people, key: key, relinking: existing != nil, fields: fields, in: scope) {
+            try await self.invitePerson(input, in: scope).person.id
         }
     }
 
-    func planConnection(key: SyncKey, fields: SyncFields, existing: String?, in scope: Scope) async throws -> SyncPlan? {
+    func planConnection(key: SyncKey, fields: SyncFields, batch: SyncBatch, in scope: Scope) async throws -> SyncPlan? {
         try fields.requireOnly(["type", "fromId", "toId", "fromExternalId", "toExternalId", "metadata", "strength"])
         var input = NewConnection(
-            fromId: try await end("from", fields, key: key, in: scope), toId: try await end("to", fields, key: key, in: scope),
+            fromId: try end("from", fields, key: key, batch: batch), toId: try end("to", fields, key: key, batch: batch),
             type: try fields.string("type"), metadata: fields.value("metadata"), strength: try fields.number("strength"))
-        if let existing, let current = try await store.connection(id: existing, groupId: scope.groupId), current.deletedAt == nil {
+        let existing = batch.links[key]
+        var current: Connection?
+        if let existing { current = try await store.connection(id: existing, groupId: scope.groupId).flatMap { $0.deletedAt == nil ? $0 : nil } }
+        if let current {
             input.type = input.type ?? current.type
             input.fromId = input.fromId ?? current.fromId
             input.toId = input.toId ?? current.toId
@@ -73,28 +99,27 @@ extension OneService {
             let same = input.type == current.type && input.fromId == current.fromId && input.toId == current.toId
                 && input.metadata == current.metadata && input.strength == current.strength
             guard !same else { return nil }
-            return SyncPlan(isCreate: false) { [input] in
-                try await fields.scoping {
-                    try await self.deleteConnection(id: existing, in: scope)
-                    return try await self.createLinked(input, key: key, replacing: true, in: scope)
-                }
-            }
         }
-        return SyncPlan(isCreate: true) { [input] in
-            try await fields.scoping { try await self.createLinked(input, key: key, replacing: existing != nil, in: scope) }
+        return creation(.connections, key: key, replacing: current?.id, relinking: existing != nil, fields: fields, in: scope) {
+            [input] in try await self.createConnection(input, in: scope).id
+        } delete: { id in
+            try await self.deleteConnection(id: id, in: scope)
         }
     }
 
-    func planKnowledge(key: SyncKey, fields: SyncFields, existing: String?, in scope: Scope) async throws -> SyncPlan? {
+    func planKnowledge(key: SyncKey, fields: SyncFields, batch: SyncBatch, in scope: Scope) async throws -> SyncPlan? {
         try fields.requireOnly(["type", "text", "labels", "metadata", "sourceThingId", "sourceExternalId", "sourceField"])
         var sourceThingId = try fields.string("sourceThingId")
         if let external = try fields.string("sourceExternalId") {
-            sourceThingId = try await linkedId(external, source: key.source, .things, in: scope, field: "\(fields.field).sourceExternalId")
+            sourceThingId = try batch.reference(external, key: key, field: "\(fields.field).sourceExternalId", peopleToo: false)
         }
         var input = NewKnowledge(
             type: try fields.string("type"), text: try fields.string("text"), labels: try fields.strings("labels"),
             metadata: fields.value("metadata"), sourceThingId: sourceThingId, sourceField: try fields.string("sourceField"))
-        if let existing, let current = try await store.knowledge(id: existing, groupId: scope.groupId), current.deletedAt == nil {
+        let existing = batch.links[key]
+        var current: Knowledge?
+        if let existing { current = try await store.knowledge(id: existing, groupId: scope.groupId).flatMap { $0.deletedAt == nil ? $0 : nil } }
+        if let current {
             input.type = input.type ?? current.type
             input.text = input.text ?? current.text
             input.labels = input.labels ?? current.labels
@@ -105,47 +130,60 @@ extension OneService {
                 && input.metadata == current.metadata && input.sourceThingId == current.sourceThingId
                 && input.sourceField == current.sourceField
             guard !same else { return nil }
-            return SyncPlan(isCreate: false) { [input] in
-                try await fields.scoping {
-                    try await self.deleteKnowledge(id: existing, in: scope)
-                    return try await self.createLinked(input, key: key, replacing: true, in: scope)
-                }
-            }
         }
-        return SyncPlan(isCreate: true) { [input] in
-            try await fields.scoping { try await self.createLinked(input, key: key, replacing: existing != nil, in: scope) }
+        return creation(.knowledge, key: key, replacing: current?.id, relinking: existing != nil, fields: fields, in: scope) {
+            [input] in try await self.createKnowledge(input, in: scope).id
+        } delete: { id in
+            try await self.deleteKnowledge(id: id, in: scope)
         }
     }
 
-    /// One end of a synced connection: an ID, or the external ID of a thing or a person synced
+    /// The plan that makes a record and links the outside ID to it: after deleting `replacing`
+    /// (the record it takes the place of), moving an existing link when `relinking`.
+    private func creation(
+        _ dimension: SyncDimension, key: SyncKey, replacing: String? = nil, relinking: Bool, fields: SyncFields,
+        in scope: Scope, create: @escaping @Sendable () async throws -> String,
+        delete: @escaping @Sendable (String) async throws -> Void = { _ in }
+    ) -> SyncPlan {
+        SyncPlan(isCreate: replacing == nil) {
+            try await fields.scoping {
+                if let replacing { try await delete(replacing) }
+                let id = try await create()
+                try await self.link(key, dimension, to: id, replacing: relinking, in: scope)
+                return id
+            }
+        }
+    }
+
+    /// One end of a synced connection: an ID, or the outside ID of a thing or a person synced
     /// from the same source.
-    private func end(_ name: String, _ fields: SyncFields, key: SyncKey, in scope: Scope) async throws -> String? {
+    private func end(_ name: String, _ fields: SyncFields, key: SyncKey, batch: SyncBatch) throws -> String? {
         guard let external = try fields.string("\(name)ExternalId") else { return try fields.string("\(name)Id") }
         let field = "\(fields.field).\(name)ExternalId"
         if fields.has("\(name)Id") {
             throw OneError.validation(field, "\(fields.field) names its \(name) end twice: send \(name)Id or \(name)ExternalId")
         }
-        do {
-            return try await linkedId(external, source: key.source, .things, in: scope, field: field)
-        } catch let error as OneError where error.code == .notFound {
-            return try await linkedId(external, source: key.source, .people, in: scope, field: field)
-        }
+        return try batch.reference(external, key: key, field: field, peopleToo: true)
     }
+}
 
-    private func createLinked(
-        _ input: NewConnection, key: SyncKey, replacing: Bool = false, in scope: Scope
-    ) async throws -> String {
-        let connection = try await createConnection(input, in: scope)
-        try await link(key, .connections, to: connection.id, replacing: replacing, in: scope)
-        return connection.id
-    }
+/// What a sync batch reads before planning its records (``OneService/readAhead``).
+struct SyncBatch: Sendable {
+    /// Where each record's outside ID points, in the batch's dimension.
+    var links: [SyncKey: String] = [:]
+    /// The live records those are, for things and people (updated in place).
+    var things: [String: Thing] = [:]
+    var people: [String: Person] = [:]
+    /// Where the outside IDs the records refer to point, among things and people.
+    var thingLinks: [SyncKey: String] = [:]
+    var personLinks: [SyncKey: String] = [:]
 
-    private func createLinked(
-        _ input: NewKnowledge, key: SyncKey, replacing: Bool = false, in scope: Scope
-    ) async throws -> String {
-        let knowledge = try await createKnowledge(input, in: scope)
-        try await link(key, .knowledge, to: knowledge.id, replacing: replacing, in: scope)
-        return knowledge.id
+    /// The record an outside ID of the record's source names: a thing, or else a person.
+    func reference(_ externalId: String, key: SyncKey, field: String, peopleToo: Bool) throws(OneError) -> String {
+        let reference = SyncKey(source: key.source, externalId: externalId)
+        if let id = thingLinks[reference] ?? (peopleToo ? personLinks[reference] : nil) { return id }
+        let kinds = peopleToo ? "thing or person" : "thing"
+        throw OneError(.notFound, "\(field) names no \(kinds) synced from \(key.source)", field: field)
     }
 }
 

@@ -118,12 +118,12 @@ struct AuthController {
             return JSON(try await auth.acceptInvitation(token: body.token, try context.requireSession()))
         }
         routes.get("oauth/:provider/start") { _, context in
-            let url = try await auth.oauthStart(provider: try Self.provider(context))
+            let url = try await auth.oauthStart(provider: try context.parameter("provider"))
             return Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
         }
         routes.get("oauth/:provider/callback") { request, context in
             let outcome = try await auth.oauthCallback(
-                provider: try Self.provider(context), code: request.uri.queryParameters["code"].map(String.init),
+                provider: try context.parameter("provider"), code: request.uri.queryParameters["code"].map(String.init),
                 state: request.uri.queryParameters["state"].map(String.init), client: Self.client(request, context))
             let wantsJSON = request.headers[.accept]?.contains("application/json") == true
             if wantsJSON { return signingIn(outcome) }
@@ -150,11 +150,6 @@ struct AuthController {
 
     static func client(_ request: Request, _ context: AppRequestContext) -> ClientInfo {
         ClientInfo(userAgent: request.headers[.userAgent], address: context.clientAddress)
-    }
-
-    static func provider(_ context: AppRequestContext) throws -> String {
-        guard let provider = context.parameters.get("provider") else { throw OneError.notFound("OAuth provider") }
-        return provider
     }
 
     /// A sign-in's answer, with the session cookie when it made a session.

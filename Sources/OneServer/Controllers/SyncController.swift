@@ -15,9 +15,12 @@ struct SyncController {
                 throw OneError.validation("dimension", "dimension must be one of \(allowed), not '\(name)'")
             }
             var request = request
-            let input = try await request.decodeBody(SyncInput.self, context: context)
+            let (body, _) = try await request.decodeObject(fields: ["records"], context: context)
+            guard let records = body.objectValue?["records"]?.arrayValue else {
+                throw OneError.validation("records", "records is required: an array of 1 to \(OneService.maxSyncRecords) records")
+            }
             let scope = try await context.scope(service, request)
-            let results = try await service.sync(dimension, records: input.records ?? [], in: scope)
+            let results = try await service.sync(dimension, records: records, in: scope)
             var counts: [SyncResult.Outcome: Int] = [:]
             for result in results { counts[result.outcome, default: 0] += 1 }
             return JSON([
@@ -28,9 +31,4 @@ struct SyncController {
         }
         return routes
     }
-}
-
-/// The body of `POST /api/sync/:dimension`.
-struct SyncInput: Decodable {
-    var records: [JSONValue]?
 }

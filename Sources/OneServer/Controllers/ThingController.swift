@@ -9,7 +9,7 @@ struct ThingController {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get { request, context in
             let query = try ListQuery(request, keyedBy: .thing)
-            let tags = try request.uri.queryParameters[values: "tag"].map { try TagFilter(parsing: String($0)) }
+            let tags = request.uri.queryParameters[values: "tag"].map { TagFilter(parsing: String($0)) }
             let filter = ThingQuery(
                 groupId: "", type: try query.text("type"), status: try query.text("status"), text: try query.text("q"),
                 tags: tags)

@@ -107,7 +107,6 @@ extension NewKnowledge: RequestBody {
 extension NewAPIKey: RequestBody {
     static let fields: Set<String> = ["name", "role", "permissions", "personId", "expiresAt", "rateLimit"]
 }
-extension SyncInput: RequestBody { static let fields: Set<String> = ["records"] }
 
 extension NewThing {
     /// A thing's input read from an already parsed body, with the errors `decodeBody` gives.

@@ -19,12 +19,17 @@ struct AuthRoutesMiddleware: RouterMiddleware {
         var fromCookie = false
         if case .session(let token, let cookie)? = PresentedCredential(request, cookieName: auth.cookie.name) {
             fromCookie = cookie
-            // A stale cookie must not block signing in again, so an unusable one is ignored here.
-            context.session = try? await service.authenticateSession(token: token)
-            context.sessionFromCookie = cookie
+            // A stale cookie must not block signing in again, so an unusable one is ignored here;
+            // a store that cannot answer is not, so it is not taken for "signed out".
+            do {
+                context.session = try await service.authenticateSession(token: token)
+            } catch let error as OneError where error.code == .unauthenticated {}
         }
         try OriginCheck.check(request, cookieAuthenticated: fromCookie, requireForAll: true, auth)
-        guard OriginCheck.isUnsafe(request.method) else { return try await next(request, context) }
+        // Charged: every request that writes, the OAuth GETs included (start stores a state).
+        guard OriginCheck.isUnsafe(request.method) || request.uri.path.hasPrefix("/api/auth/oauth/") else {
+            return try await next(request, context)
+        }
         let outcome = rateLimiter.spend("address:" + (context.clientAddress ?? "unknown"), addressLimit)
         if let retryAfter = outcome.retryAfter {
             return outcome.refusal("too many requests from this address; retry in \(retryAfter) s")

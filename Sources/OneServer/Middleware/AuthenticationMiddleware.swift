@@ -19,7 +19,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.principal = caller.principal
         context.credential = caller.credential
         context.session = caller.session
-        context.sessionFromCookie = caller.fromCookie
         let principal = try context.requirePrincipal()
         let outcome = rateLimiter.spend(principal.credentialId, principal.rateLimit)
         if let retryAfter = outcome.retryAfter {

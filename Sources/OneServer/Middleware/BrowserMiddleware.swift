@@ -13,7 +13,7 @@ struct BrowserMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let origin = request.headers[.origin]
-        let allowed = origin.map { auth.trustedOrigins.contains($0) || $0 == auth.publicOrigin } ?? false
+        let allowed = origin.map(auth.trusts(origin:)) ?? false
         var response: Response
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             response = Response(status: allowed ? .noContent : .forbidden)

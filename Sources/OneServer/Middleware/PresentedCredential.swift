@@ -17,7 +17,7 @@ enum PresentedCredential {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             let token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : ""
-            self = token.hasPrefix("sst_") ? .session(token, fromCookie: false) : .apiKey(token)
+            self = token.hasPrefix(SessionToken.prefix) ? .session(token, fromCookie: false) : .apiKey(token)
             return
         }
         if let token = request.cookies[cookieName]?.value {
