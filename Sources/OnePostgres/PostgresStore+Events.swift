@@ -39,10 +39,10 @@ extension PostgresStore {
 extension PostgresStore {
     public func changeLog(after sequence: Int64, limit: Int) async throws -> [ChangeLogEntry] {
         try await fetchAll(
-            "SELECT sequence, group_id, target_id FROM events WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)"
+            "SELECT sequence, group_id, type, target_id FROM events WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)"
         ) { row in
-            let (sequence, groupId, targetId) = try row.decode((Int64, String, String?).self)
-            return ChangeLogEntry(sequence: sequence, groupId: groupId, targetId: targetId)
+            let (sequence, groupId, type, targetId) = try row.decode((Int64, String, String, String?).self)
+            return ChangeLogEntry(sequence: sequence, groupId: groupId, type: type, targetId: targetId)
         }
     }
 

@@ -50,9 +50,11 @@ extension SQLiteStore {
         try read { db in
             try Row.fetchAll(
                 db.cachedStatement(
-                    sql: "SELECT sequence, groupId, targetId FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
+                    sql: "SELECT sequence, groupId, type, targetId FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
                 arguments: [sequence, limit]
-            ).map { row in ChangeLogEntry(sequence: row["sequence"], groupId: row["groupId"], targetId: row["targetId"]) }
+            ).map { row in
+                ChangeLogEntry(sequence: row["sequence"], groupId: row["groupId"], type: row["type"], targetId: row["targetId"])
+            }
         }
     }
 

@@ -96,6 +96,15 @@ struct RealtimeTests {
             error = try await client.next()
             #expect(error["code"]?.stringValue == "INVALID_JSON")
             #expect(error["id"] == .null)
+            client.send(text: #"{"type": "watch", "id": "w", "query": "things.list"}"#)
+            #expect(try await client.next()["field"]?.stringValue == "type")
+            client.send(text: #"{"type": "subscribe", "id": "a", "query": "things.list", "args": [1]}"#)
+            #expect(try await client.next()["field"]?.stringValue == "args")
+            client.subscribe("c", "connections.from", ["id": .string(other.groupId)])
+            #expect(try await client.next()["field"]?.stringValue == "args.id")
+            // A person's connections, as REST serves them.
+            client.subscribe("p", "connections.from", ["id": .string(customer.personId ?? "usr_00000000000000000000000000")])
+            #expect(try await client.next()["code"]?.stringValue == "NOT_FOUND")
 
             client.subscribe("ok", "things.list")
             let result = try await client.next()
@@ -231,7 +240,7 @@ struct RealtimeTests {
 
     @Test("a socket without a subscription is closed after the idle timeout")
     func idleTimeout() async throws {
-        try await TestServer.run(realtime: RealtimeConfiguration(idleTimeout: .seconds(1), pollInterval: .milliseconds(200))) { server in
+        try await TestServer.run(realtime: RealtimeConfiguration(idleTimeout: .seconds(2), pollInterval: .milliseconds(200))) { server in
             let idle = RealtimeClient.connect(server, key: server.platform.key)
             let busy = RealtimeClient.connect(server, key: server.platform.key)
             busy.subscribe("s", "things.list")

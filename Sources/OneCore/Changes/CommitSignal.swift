@@ -34,11 +34,13 @@ public protocol ChangeAnnouncer: Sendable {
 public struct ChangeLogEntry: Sendable, Equatable {
     public var sequence: Int64
     public var groupId: String
+    public var type: String
     public var targetId: String?
 
-    public init(sequence: Int64, groupId: String, targetId: String?) {
+    public init(sequence: Int64, groupId: String, type: String, targetId: String?) {
         self.sequence = sequence
         self.groupId = groupId
+        self.type = type
         self.targetId = targetId
     }
 }

@@ -27,8 +27,12 @@ extension OneService {
     /// or removal, a sign-out or password change. This node's own operations evict as they
     /// write; this is for events read from the log, which other nodes wrote. Returns whether the
     /// event could change what a credential may do.
+    ///
+    /// Only the event types that can change a credential count, so events anyone can cause
+    /// (failed sign-ins, mailed links) never make every connection prove itself again.
     @discardableResult
     public func forgetCredentials(touchedBy event: ChangeLogEntry) -> Bool {
+        guard Self.credentialEventTypes.contains(event.type) else { return false }
         if IDKind.of(event.groupId) == .identity {
             forgetSessions(identityId: event.groupId)
             return true
@@ -45,4 +49,10 @@ extension OneService {
         }
         return true
     }
+
+    /// The events after which a key or a session may act differently, or not at all.
+    static let credentialEventTypes: Set<String> = [
+        "user_logout", "password_changed", "password_reset_completed", "two_factor_enabled", "two_factor_disabled",
+        "email_verified", "user_joined_group", "person_updated", "user_removed_from_group", "api_key_revoked",
+    ]
 }

@@ -27,9 +27,16 @@ struct EventStream: Sendable {
     /// The response: the first page is read before it starts, so bad filters and forbidden
     /// callers get a plain HTTP error.
     func response(after start: Int64, groupId scopeGroupId: String) async throws -> Response {
-        let first = try await page(after: start)
+        // Listening starts before the first read, so a commit between the two still wakes the stream.
         guard let listener = await hub.listen(groupId: scopeGroupId) else {
             throw OneError(.unavailable, "the server is shutting down")
+        }
+        let first: Page<Event>
+        do {
+            first = try await page(after: start)
+        } catch {
+            await hub.stopListening(groupId: scopeGroupId, id: listener.id)
+            throw error
         }
         let headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
@@ -73,6 +80,7 @@ struct EventStream: Sendable {
             defer { group.cancelAll() }
             var last = start
             var page = first
+            var ticks = ticks.makeAsyncIterator()
             try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
             while true {
                 last = try await send(page, after: last, to: &writer)
@@ -80,17 +88,14 @@ struct EventStream: Sendable {
                     page = try await self.page(after: last)
                     continue
                 }
-                var woken = false
-                for await changed in ticks {
-                    if changed { woken = true; break }
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                }
-                guard woken else { return }
+                // Every tick reads the log: a heartbeat may have taken the place of a wake-up.
+                guard let woken = await ticks.next() else { return }
                 do {
                     page = try await self.page(after: last)
+                    if !woken, page.items.isEmpty { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
                 } catch let error as OneError {
                     var bytes = Array("event: error\ndata: ".utf8)
-                    JSONValue.object(["code": .string(error.code.rawValue), "error": .string(error.message)]).write(into: &bytes)
+                    ErrorBody(error).json.write(into: &bytes)
                     bytes.append(contentsOf: "\n\n".utf8)
                     try await writer.write(ByteBuffer(bytes: bytes))
                     return

@@ -40,6 +40,20 @@ final class RealtimeConnection: Sendable {
 
         var hasQueued: Bool { !control.isEmpty || !resultOrder.isEmpty }
 
+        /// Ends subscription `id` (only while it still has `token`, when given): its waiting
+        /// result goes, and the idle clock starts when none is left.
+        mutating func removeSubscription(_ id: String, token: UInt64? = nil) -> Subscription? {
+            guard let subscription = subscriptions[id], token == nil || subscription.token == token else { return nil }
+            subscriptions[id] = nil
+            dropResult(id)
+            if subscriptions.isEmpty { idleSince = .now }
+            return subscription
+        }
+
+        mutating func dropResult(_ id: String) {
+            if results.removeValue(forKey: id) != nil { resultOrder.removeAll { $0 == id } }
+        }
+
         /// Marks a write as due; whether it was not already.
         mutating func scheduleWrite() -> Bool {
             guard !writeScheduled else { return false }
@@ -53,19 +67,22 @@ final class RealtimeConnection: Sendable {
     let groupId: String?
     private let hub: RealtimeHub
     private let rateLimiter: RateLimiter
+    /// The caller's rate-limit bucket, as proved at the upgrade.
+    private let rate: (key: String, limit: RateLimit)
     private let outbound: WebSocketOutboundWriter
     private let channel: any Channel
     private let logger: Logger
     private let state: Mutex<State>
 
     init(
-        credential: CredentialDigest, groupId: String?, hub: RealtimeHub, rateLimiter: RateLimiter,
+        credential: CredentialDigest, groupId: String?, hub: RealtimeHub, rateLimiter: RateLimiter, caller: Principal,
         outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger
     ) {
         self.credential = credential
         self.groupId = groupId
         self.hub = hub
         self.rateLimiter = rateLimiter
+        self.rate = (caller.credentialId, caller.rateLimit)
         self.outbound = outbound
         self.channel = channel
         self.logger = logger
@@ -75,13 +92,22 @@ final class RealtimeConnection: Sendable {
     /// The event loop the socket is served on: where its writes happen.
     var eventLoop: any EventLoop { channel.eventLoop }
 
+    /// Error messages that may wait on a socket that is not being read before it is closed.
+    static let maxUnreadErrors = 100
+
     private var service: OneService { hub.service }
     private var configuration: RealtimeConfiguration { hub.configuration }
 
     // MARK: Messages from the client
 
-    /// Handles one text message: a subscribe or an unsubscribe.
+    /// Handles one text message: a subscribe or an unsubscribe. Every message costs one
+    /// request of the caller's rate limit, charged before it is read, so malformed and refused
+    /// ones are not free.
     func receive(_ text: String) async {
+        if let retryAfter = rateLimiter.admit(keyId: rate.key, limit: rate.limit) {
+            let message = "rate limit of \(rate.limit.requests) requests per minute exceeded; retry in \(retryAfter) s"
+            return send(error: OneError(.rateLimited, message, retryAfter: retryAfter), id: nil)
+        }
         let message: ClientMessage
         do {
             message = try ClientMessage(text)
@@ -106,10 +132,6 @@ final class RealtimeConnection: Sendable {
             }
             let (query, groupId) = try RealtimeQuery.parse(query: message.query, args: message.args)
             let scope = try await resolve(groupId: groupId)
-            let principal = scope.principal
-            if let retryAfter = rateLimiter.admit(keyId: principal.credentialId, limit: principal.rateLimit) {
-                throw OneError(.rateLimited, "rate limit of \(principal.rateLimit.requests) requests per minute exceeded; retry in \(retryAfter) s", retryAfter: retryAfter)
-            }
             let token = await hub.makeToken()
             let subscription = Subscription(
                 query: query, groupId: groupId, key: EvaluationKey(query, scope), token: token,
@@ -128,12 +150,7 @@ final class RealtimeConnection: Sendable {
     }
 
     private func unsubscribe(id: String) async {
-        let removed = state.withLock { state -> Subscription? in
-            guard let subscription = state.subscriptions.removeValue(forKey: id) else { return nil }
-            dropResult(id, &state)
-            if state.subscriptions.isEmpty { state.idleSince = .now }
-            return subscription
-        }
+        let removed = state.withLock { $0.removeSubscription(id) }
         guard let removed else {
             return send(error: OneError(.notFound, "no subscription \(id) is open on this connection", field: "id"), id: id)
         }
@@ -171,12 +188,7 @@ final class RealtimeConnection: Sendable {
 
     /// Forgets a subscription the hub ended.
     func forget(_ subscriber: Subscriber) {
-        state.withLock { state in
-            guard state.subscriptions[subscriber.id]?.token == subscriber.token else { return }
-            state.subscriptions[subscriber.id] = nil
-            dropResult(subscriber.id, &state)
-            if state.subscriptions.isEmpty { state.idleSince = .now }
-        }
+        _ = state.withLock { $0.removeSubscription(subscriber.id, token: subscriber.token) }
     }
 
     /// Tells the client a message could not be read.
@@ -187,16 +199,13 @@ final class RealtimeConnection: Sendable {
     private func send(error: any Error, id: String?) {
         let error = error as? OneError ?? OneError(.internal, "internal server error")
         let frame = ServerMessage.error(id: id, error)
-        let due = state.withLock { state in
-            guard !state.closed else { return false }
+        let (due, overflowing) = state.withLock { state in
+            guard !state.closed else { return (false, false) }
             state.control.append(frame)
-            return state.scheduleWrite()
+            return (state.scheduleWrite(), state.control.count > Self.maxUnreadErrors)
         }
+        if overflowing { return close(.policyViolation, "more than \(Self.maxUnreadErrors) error messages unread") }
         if due { eventLoop.execute { self.writeQueued() } }
-    }
-
-    private func dropResult(_ id: String, _ state: inout State) {
-        if state.results.removeValue(forKey: id) != nil { state.resultOrder.removeAll { $0 == id } }
     }
 
     /// Writes what is queued and flushes, on the event loop. While the socket is not writable
@@ -280,7 +289,7 @@ final class RealtimeConnection: Sendable {
                 guard state.withLock({ state in
                     guard state.subscriptions[id]?.token == subscription.token else { return false }
                     state.subscriptions[id] = moved
-                    dropResult(id, &state)
+                    state.dropResult(id)
                     return true
                 }) else { continue }
                 await hub.unsubscribe(token: subscription.token, from: subscription.key)
@@ -288,12 +297,7 @@ final class RealtimeConnection: Sendable {
             } catch let error as OneError where error.code == .unauthenticated {
                 return close(.policyViolation, error.message)
             } catch {
-                guard state.withLock({ state in
-                    guard state.subscriptions[id]?.token == subscription.token else { return false }
-                    state.subscriptions[id] = nil
-                    dropResult(id, &state)
-                    return true
-                }) else { continue }
+                guard state.withLock({ $0.removeSubscription(id, token: subscription.token) }) != nil else { continue }
                 send(error: error, id: id)
                 await hub.unsubscribe(token: subscription.token, from: subscription.key)
             }

@@ -37,7 +37,7 @@ struct RealtimeEndpoint: Sendable {
             }
             let groupId = authenticator.groupId(of: request)
             return .upgrade([:]) { inbound, outbound, context in
-                try await run(caller.credential, groupId: groupId, inbound, outbound, channel: channel, logger: context.logger)
+                try await run(caller, groupId: groupId, inbound, outbound, channel: channel, logger: context.logger)
             }
         } catch {
             let refusal = error as? OneError ?? OneError(.internal, "internal server error")
@@ -57,12 +57,12 @@ struct RealtimeEndpoint: Sendable {
     }
 
     private func run(
-        _ credential: CredentialDigest, groupId: String?, _ inbound: WebSocketInboundStream,
+        _ caller: RequestAuthenticator.Authenticated, groupId: String?, _ inbound: WebSocketInboundStream,
         _ outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger
     ) async throws {
         let connection = RealtimeConnection(
-            credential: credential, groupId: groupId, hub: hub, rateLimiter: rateLimiter, outbound: outbound,
-            channel: channel, logger: logger)
+            credential: caller.credential, groupId: groupId, hub: hub, rateLimiter: rateLimiter, caller: caller.principal,
+            outbound: outbound, channel: channel, logger: logger)
         guard await hub.register(connection) else {
             try await outbound.close(.goingAway, reason: "the server is shutting down")
             return

@@ -163,7 +163,7 @@ actor RealtimeHub: Service {
             let (scope, sequence, service) = (evaluation.scope, processed ?? 0, service)
             Task {
                 let outcome = await Self.evaluate(key.query, in: scope, service: service)
-                self.finish(key, outcome, sequence: sequence)
+                self.finish(evaluation, outcome, sequence: sequence)
             }
         }
     }
@@ -183,10 +183,13 @@ actor RealtimeHub: Service {
         }
     }
 
-    private func finish(_ key: EvaluationKey, _ outcome: Result<[UInt8], OneError>, sequence: Int64) {
+    private func finish(_ evaluation: Evaluation, _ outcome: Result<[UInt8], OneError>, sequence: Int64) {
         running -= 1
         defer { pump() }
-        guard let evaluation = evaluations[key] else { return }
+        // A run of an evaluation since removed (its last subscriber left) says nothing of a
+        // new one under the same key.
+        let key = evaluation.key
+        guard evaluations[key] === evaluation else { return }
         evaluation.running = false
         switch outcome {
         case .success(let value):

@@ -61,11 +61,9 @@ enum ServerMessage {
     /// `{"type":"error","id":…,"code":…,"error":…,"field":…}`; `id` is null when the message
     /// itself could not be read.
     static func error(id: String?, _ error: OneError) -> ByteBuffer {
-        var object: [String: JSONValue] = [
-            "type": "error", "id": id.map(JSONValue.string) ?? .null, "code": .string(error.code.rawValue),
-            "error": .string(error.message),
-        ]
-        if let field = error.field { object["field"] = .string(field) }
+        var object = ErrorBody(error).json.objectValue ?? [:]
+        object["type"] = "error"
+        object["id"] = id.map(JSONValue.string) ?? .null
         if let retryAfter = error.retryAfter { object["retryAfter"] = .integer(Int64(retryAfter)) }
         var bytes: [UInt8] = []
         JSONValue.object(object).write(into: &bytes)

@@ -28,11 +28,12 @@ struct RealtimeQuery: Hashable, Sendable {
             }
         }
 
-        /// The kind of ID `id` must be, for the queries that take one.
-        var idKind: IDKind? {
+        /// The kinds of ID `id` may be, for the queries that take one, as their REST routes accept.
+        var idKinds: [IDKind]? {
             switch self {
-            case .thingsGet, .connectionsFrom, .connectionsTo: .thing
-            case .groupsChildren: .group
+            case .thingsGet: [.thing]
+            case .connectionsFrom, .connectionsTo: [.thing, .person]
+            case .groupsChildren: [.group]
             case .eventsTarget, .thingsList, .eventsTimeline, .peopleList, .knowledgeList: nil
             }
         }
@@ -72,9 +73,12 @@ struct RealtimeQuery: Hashable, Sendable {
         default:
             throw OneError.validation("args", "args must be an object")
         }
-        if let kind = name.idKind {
+        if let kinds = name.idKinds {
             guard let id = arguments["id"] else { throw OneError.validation("args.id", "\(query) needs args.id") }
-            _ = try kind.validate(id, field: "args.id")
+            guard kinds.contains(where: { $0.matches(id) }) else {
+                let forms = kinds.map { "\($0.rawValue)_…" }.joined(separator: " or ")
+                throw OneError(.invalidID, "args.id must be an ID of the form \(forms)", field: "args.id")
+            }
         } else if name == .eventsTarget, arguments["id"] == nil {
             throw OneError.validation("args.id", "\(query) needs args.id")
         }

@@ -20,10 +20,7 @@ final class RealtimeTickets: Sendable {
         let ticket = SecretToken.generate(prefix: Self.prefix, length: 48)
         let now = ContinuousClock.now
         tickets.withLock { tickets in
-            if tickets.count >= Self.capacity { tickets = tickets.filter { $0.value.expiresAt > now } }
-            if tickets.count >= Self.capacity, let oldest = tickets.min(by: { $0.value.expiresAt < $1.value.expiresAt }) {
-                tickets[oldest.key] = nil
-            }
+            tickets.makeRoom(capacity: Self.capacity) { $0.expiresAt <= now }
             tickets[SecretToken.hash(ticket)] = (credential, now + lifetime)
         }
         return (ticket, lifetime)
