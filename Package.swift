@@ -34,14 +34,32 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        .target(name: "COneKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
             name: "OneCore",
             dependencies: [
+                "COneKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.process("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OneEmbedding",
+            dependencies: ["OneCore", "COneKernels"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OneProviders",
+            dependencies: [
+                "OneCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -82,6 +100,8 @@ let package = Package(
             dependencies: [
                 "OneCore",
                 "OneAuth",
+                "OneEmbedding",
+                "OneProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -101,7 +121,10 @@ let package = Package(
                 "OneServer",
                 "OneSQLite",
                 "OnePostgres",
+                "OneEmbedding",
+                "OneProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import NIOCore
 import OneCore
 import PostgresNIO
 
@@ -46,10 +47,11 @@ extension PostgresTransaction {
         try await query(
             """
             INSERT INTO knowledge (id, group_id, type, text, labels, metadata, source_thing_id, source_field, created_by,
-                created_at, updated_at, deleted_at)
+                created_at, updated_at, deleted_at, embedding, embedding_model)
             VALUES (\(knowledge.id), \(knowledge.groupId), \(knowledge.type), \(knowledge.text), \(knowledge.labels),
                     \(knowledge.metadata.jsonText())::jsonb, \(knowledge.sourceThingId), \(knowledge.sourceField),
-                    \(knowledge.createdBy), \(knowledge.createdAt), \(knowledge.updatedAt), \(knowledge.deletedAt))
+                    \(knowledge.createdBy), \(knowledge.createdAt), \(knowledge.updatedAt), \(knowledge.deletedAt),
+                    \(knowledge.embedding.map { ByteBuffer(bytes: $0.bytes) }), \(knowledge.embedding?.model))
             """)
     }
 

@@ -198,6 +198,25 @@ extension PostgresStore {
                 """,
             ]
         ),
+        (
+            "v5: knowledge search",
+            [
+                // A chunk's vector (little-endian floats) and the model that made it; chunk text as
+                // an English tsvector for full-text ranking.
+                """
+                ALTER TABLE knowledge ADD COLUMN embedding bytea, ADD COLUMN embedding_model text,
+                    ADD COLUMN search tsvector GENERATED ALWAYS AS
+                        (CASE WHEN type = 'chunk' THEN to_tsvector('english', coalesce(text, '')) END) STORED
+                """,
+                "CREATE INDEX knowledge_search ON knowledge USING gin (search) WHERE deleted_at IS NULL",
+                """
+                CREATE INDEX knowledge_by_document ON knowledge (group_id, (metadata->>'documentId'))
+                    WHERE type = 'chunk' AND deleted_at IS NULL
+                """,
+                // AI tokens each group has used.
+                "CREATE TABLE ai_usage (group_id text PRIMARY KEY REFERENCES groups(id), tokens bigint NOT NULL)",
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import OneCore
 
@@ -48,13 +49,14 @@ extension SQLiteTransaction {
         try execute(
             """
             INSERT INTO knowledge (id, groupId, type, text, labels, metadata, sourceThingId, sourceField,
-                createdBy, createdAt, updatedAt, deletedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                createdBy, createdAt, updatedAt, deletedAt, embedding, embeddingModel)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 knowledge.id, knowledge.groupId, knowledge.type, knowledge.text, JSONValue(knowledge.labels).jsonText(),
                 knowledge.metadata.jsonText(), knowledge.sourceThingId, knowledge.sourceField, knowledge.createdBy,
                 knowledge.createdAt, knowledge.updatedAt, knowledge.deletedAt,
+                knowledge.embedding.map { Data($0.bytes) }, knowledge.embedding?.model,
             ])
     }
 

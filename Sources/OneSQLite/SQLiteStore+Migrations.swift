@@ -333,6 +333,45 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v5: knowledge search") { db in
+            try db.execute(
+                sql: """
+                    -- A chunk's vector (little-endian floats) and the model that made it.
+                    ALTER TABLE knowledge ADD COLUMN embedding BLOB;
+                    ALTER TABLE knowledge ADD COLUMN embeddingModel TEXT;
+                    CREATE INDEX knowledge_by_document ON knowledge(groupId, json_extract(metadata, '$.documentId'))
+                        WHERE type = 'chunk' AND deletedAt IS NULL;
+
+                    -- Full-text search over live chunks (BM25, Porter stems). knowledge has no
+                    -- rowid, so knowledge_search gives each indexed chunk one for FTS5.
+                    CREATE TABLE knowledge_search (
+                        rowid INTEGER PRIMARY KEY,
+                        knowledgeId TEXT NOT NULL UNIQUE,
+                        groupId TEXT NOT NULL
+                    );
+                    CREATE VIRTUAL TABLE knowledge_fts USING fts5(text, tokenize = 'porter unicode61');
+                    CREATE TRIGGER knowledge_fts_inserted AFTER INSERT ON knowledge
+                    WHEN NEW.type = 'chunk' AND NEW.deletedAt IS NULL AND NEW.text IS NOT NULL BEGIN
+                        INSERT INTO knowledge_search (knowledgeId, groupId) VALUES (NEW.id, NEW.groupId);
+                        INSERT INTO knowledge_fts (rowid, text) VALUES (last_insert_rowid(), NEW.text);
+                    END;
+                    CREATE TRIGGER knowledge_fts_deleted AFTER UPDATE OF deletedAt ON knowledge
+                    WHEN OLD.deletedAt IS NULL AND NEW.deletedAt IS NOT NULL BEGIN
+                        DELETE FROM knowledge_fts WHERE rowid = (SELECT rowid FROM knowledge_search WHERE knowledgeId = OLD.id);
+                        DELETE FROM knowledge_search WHERE knowledgeId = OLD.id;
+                    END;
+                    INSERT INTO knowledge_search (knowledgeId, groupId)
+                        SELECT id, groupId FROM knowledge WHERE type = 'chunk' AND deletedAt IS NULL AND text IS NOT NULL;
+                    INSERT INTO knowledge_fts (rowid, text)
+                        SELECT s.rowid, k.text FROM knowledge_search s JOIN knowledge k ON k.id = s.knowledgeId;
+
+                    -- AI tokens each group has used.
+                    CREATE TABLE ai_usage (
+                        groupId TEXT PRIMARY KEY NOT NULL REFERENCES groups(id),
+                        tokens INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -107,6 +107,7 @@ func buildRouter(
     api.addRoutes(APIKeyController(service: service).routes, atPath: "keys")
     api.addRoutes(SyncController(service: service).routes, atPath: "sync")
     api.addRoutes(BatchController(service: service, operations: batchRouter(service: service, auth: auth)).routes, atPath: "batch")
+    api.addRoutes(AIController(service: service).routes, atPath: "ai")
     api.addRoutes(realtime.routes)
     return router
 }

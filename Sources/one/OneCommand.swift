@@ -9,7 +9,7 @@ struct OneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "one",
         abstract: "ONE: a multi-tenant backend for the 6-dimension ontology, on an embedded SQLite store or PostgreSQL.",
-        subcommands: [Serve.self, Init.self, Keys.self, Outbox.self],
+        subcommands: [Serve.self, Init.self, Keys.self, Outbox.self, Models.self],
         defaultSubcommand: nil
     )
 

@@ -51,6 +51,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("realtime-burst-pause"), help: "Microseconds per subscriber a query waits before running again while changes keep coming (0 pushes every change).")
     var realtimeBurstPause: Int = 200
     @OptionGroup var store: StoreOptions
+    @OptionGroup var ai: AIOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -96,7 +97,10 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let sessionLimit = RateLimit(requests: sessionRateLimit, burst: max(1, sessionRateLimit / 10))
-        try await store.location.withNode(ontologies: store.ontologies, sessionRateLimit: sessionLimit) { service, channel in
+        let (embedder, generator) = try ai.components(ProcessInfo.processInfo.environment)
+        try await store.location.withNode(
+            ontologies: store.ontologies, sessionRateLimit: sessionLimit, embedder: embedder, generator: generator
+        ) { service, channel in
             try await serve(service, channel: channel)
         }
     }

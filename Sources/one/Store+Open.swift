@@ -20,7 +20,8 @@ struct StoreLocation {
     /// ``withService(ontologies:sessionRateLimit:_:)`` for a serving node: on PostgreSQL, with
     /// the change channel that wakes the other nodes' subscriptions (for `body` to run).
     func withNode<T: Sendable>(
-        ontologies: [String], sessionRateLimit: RateLimit = .default,
+        ontologies: [String], sessionRateLimit: RateLimit = .default, embedder: any Embedder = LexicalEmbedder(),
+        generator: any TextGenerator = ExtractiveGenerator(),
         _ body: (OneService, PostgresChangeChannel?) async throws -> T
     ) async throws -> T {
         let ontology = try Ontology.load(extensions: ontologies)
@@ -29,13 +30,17 @@ struct StoreLocation {
             // Several nodes share this database: keys are read on every request, so a revocation
             // on one node is seen by all at once.
             return try await store.withRunning {
-                let service = OneService(store: store, ontology: ontology, keyCacheLifetime: 0, sessionRateLimit: sessionRateLimit)
+                let service = OneService(
+                    store: store, ontology: ontology, keyCacheLifetime: 0, sessionRateLimit: sessionRateLimit, embedder: embedder,
+                    generator: generator)
                 return try await body(service, PostgresChangeChannel(store: store))
             }
         }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("one.sqlite"))
-        return try await body(OneService(store: store, ontology: ontology, sessionRateLimit: sessionRateLimit), nil)
+        let service = OneService(
+            store: store, ontology: ontology, sessionRateLimit: sessionRateLimit, embedder: embedder, generator: generator)
+        return try await body(service, nil)
     }
 
     /// How to describe this store to a person.

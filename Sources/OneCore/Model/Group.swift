@@ -49,6 +49,9 @@ public enum QuotaResource: String, Codable, Sendable, CaseIterable, CodingKeyRep
     case groups, things, connections, knowledge, people, storage, apiCalls
     /// Requests a minute across all the keys and sessions homed in the group (not its subtree).
     case requestsPerMinute
+    /// AI tokens (prompt and completion, and text embedded on request) the group may use, all
+    /// time; raise it to grant more.
+    case aiTokens
 }
 
 /// A group's settings: visibility, join policy, plan and quotas.

@@ -47,7 +47,7 @@ public struct UsageCounts: Sendable, Equatable {
             case .connections: connections
             case .knowledge: knowledge
             case .people: people
-            case .storage, .apiCalls, .requestsPerMinute: 0
+            case .storage, .apiCalls, .requestsPerMinute, .aiTokens: 0
             }
         }
         set {
@@ -57,7 +57,7 @@ public struct UsageCounts: Sendable, Equatable {
             case .connections: connections = newValue
             case .knowledge: knowledge = newValue
             case .people: people = newValue
-            case .storage, .apiCalls, .requestsPerMinute: break
+            case .storage, .apiCalls, .requestsPerMinute, .aiTokens: break
             }
         }
     }

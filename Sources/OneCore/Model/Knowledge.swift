@@ -12,6 +12,8 @@ public struct Knowledge: Codable, Sendable, Equatable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
     public var deletedAt: Timestamp?
+    /// The chunk's vector, for search; stored with the record but never part of its JSON.
+    public var embedding: Embedding? = nil
 
     enum CodingKeys: String, CodingKey {
         case id = "_id"
@@ -22,8 +24,10 @@ public struct Knowledge: Codable, Sendable, Equatable {
     public init(
         id: String, groupId: String, type: String, text: String? = nil, labels: [String] = [],
         metadata: JSONValue = [:], sourceThingId: String? = nil, sourceField: String? = nil,
-        createdBy: String? = nil, createdAt: Timestamp, updatedAt: Timestamp, deletedAt: Timestamp? = nil
+        createdBy: String? = nil, createdAt: Timestamp, updatedAt: Timestamp, deletedAt: Timestamp? = nil,
+        embedding: Embedding? = nil
     ) {
+        self.embedding = embedding
         self.deletedAt = deletedAt
         self.id = id
         self.groupId = groupId

@@ -24,6 +24,10 @@ extension OneService {
     static let maxKnowledgeText = 100_000
     static let maxLabels = 100
 
+    /// Creates knowledge. A `document` is cut into chunks, each embedded and stored linked to it
+    /// (`metadata.documentId`, `metadata.chunkIndex`) and to its source thing; a `chunk` is
+    /// embedded as it is. The answer is the record created; a document's says how many chunks
+    /// it has (`metadata.chunks`).
     public func createKnowledge(_ input: NewKnowledge, in scope: Scope) async throws -> Knowledge {
         try AccessPolicy.require(scope.principal, .create, .knowledge)
         let type = try Validate.text(input.type, field: "type", maxLength: 100)
@@ -41,17 +45,29 @@ extension OneService {
         if let source = input.sourceThingId { _ = try await existingThing(source, in: scope, field: "sourceThingId") }
         let sourceField = try Validate.optionalText(input.sourceField, field: "sourceField", maxLength: 200)
         let now = clock.now()
-        let knowledge = Knowledge(
+        var knowledge = Knowledge(
             id: ids.make(.knowledge), groupId: scope.groupId, type: type, text: text,
             labels: labels.map { $0.trimmingWhitespace() }, metadata: metadata, sourceThingId: input.sourceThingId,
             sourceField: sourceField, createdBy: scope.principal.actorId, createdAt: now, updatedAt: now)
-        let event = draft(scope, "knowledge_created", target: knowledge.id, change: .created(knowledge))
-        return try await write { transaction in
+        if type == "document", let text {
+            return try await ingest(knowledge, text: text, in: scope)
+        }
+        if type == "chunk", let text {
+            knowledge.embedding = Embedding(model: embedder.model, vector: try await embedOne(text))
+        }
+        try await insert([knowledge], in: scope)
+        return knowledge
+    }
+
+    /// Inserts records with their `knowledge_created` events, admitted against the quota together.
+    func insert(_ records: [Knowledge], in scope: Scope) async throws {
+        let count = UsageCounts(knowledge: records.count)
+        let events = records.map { draft(scope, "knowledge_created", target: $0.id, change: .created($0)) }
+        try await write { transaction in
             let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
-            try await TenantTree.admit(.one(.knowledge), into: chain, transaction)
-            try await transaction.insertKnowledge(knowledge)
-            try await transaction.append(event)
-            return knowledge
+            try await TenantTree.admit(count, into: chain, transaction)
+            for record in records { try await transaction.insertKnowledge(record) }
+            for event in events { try await transaction.append(event) }
         }
     }
 
@@ -79,18 +95,29 @@ extension OneService {
     public func deleteKnowledge(id: String, in scope: Scope) async throws {
         try AccessPolicy.require(scope.principal, .delete, .knowledge)
         _ = try IDKind.knowledge.validate(id, field: "id")
+        try await removeKnowledge(id: id, in: scope)
+    }
+
+    /// Deletes a record, and a document's chunks with it, each with its event.
+    func removeKnowledge(id: String, in scope: Scope) async throws {
         let now = clock.now()
         try await write { transaction in
             guard let current = try await transaction.knowledgeForUpdate(id: id, groupId: scope.groupId),
                 current.deletedAt == nil
             else { throw OneError.notFound("knowledge") }
             let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
-            var deleted = current
-            deleted.deletedAt = now
-            deleted.updatedAt = now
-            try await transaction.updateKnowledge(deleted)
-            try await TenantTree.release(.one(.knowledge), from: chain, transaction)
-            try await transaction.append(self.draft(scope, "knowledge_deleted", target: id, change: .between(current, deleted)))
+            // A document goes with its chunks.
+            let chunks = current.type == "document"
+                ? try await transaction.liveChunksForUpdate(documentId: id, groupId: scope.groupId) : []
+            for record in [current] + chunks {
+                var deleted = record
+                deleted.deletedAt = now
+                deleted.updatedAt = now
+                try await transaction.updateKnowledge(deleted)
+                try await transaction.append(
+                    self.draft(scope, "knowledge_deleted", target: record.id, change: .between(record, deleted)))
+            }
+            try await TenantTree.release(UsageCounts(knowledge: 1 + chunks.count), from: chain, transaction)
         }
     }
 }

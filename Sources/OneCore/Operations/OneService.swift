@@ -17,14 +17,27 @@ public struct OneService: Sendable {
     public let sessionRateLimit: RateLimit
     /// Raised after every commit made through this service, for the realtime hub.
     public let commits = CommitSignal()
+    /// Embeds chunks as they are written and queries as they are searched.
+    public let embedder: any Embedder
+    /// Answers `/api/ai` requests.
+    public let generator: any TextGenerator
+    /// How documents are cut into chunks.
+    public let chunker: Chunker
+    let vectorIndexes: VectorIndexes
 
     /// - Parameter keyCacheLifetime: how long (ms) a looked-up API key is trusted before it is
     ///   read again. Revocations through this service take effect at once; revocations made
     ///   elsewhere (another process sharing the store) within this bound.
     public init(
         store: any Store, ontology: Ontology, clock: Clock = .system, keyCacheLifetime: Timestamp = 1_000,
-        sessionRateLimit: RateLimit = .default
+        sessionRateLimit: RateLimit = .default, embedder: any Embedder = LexicalEmbedder(),
+        generator: any TextGenerator = ExtractiveGenerator(), chunker: Chunker = Chunker(),
+        vectorIndexes: VectorIndexes = VectorIndexes()
     ) {
+        self.embedder = embedder
+        self.generator = generator
+        self.chunker = chunker
+        self.vectorIndexes = vectorIndexes
         self.store = store
         self.ontology = ontology
         self.clock = clock

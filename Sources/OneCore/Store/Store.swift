@@ -211,6 +211,18 @@ public struct EventQuery: Sendable, Equatable {
 public protocol KnowledgeStore: Sendable {
     func knowledge(id: String, groupId: String) async throws -> Knowledge?
     func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge>
+    /// Live knowledge of a group by ID, in no particular order; IDs not found are left out.
+    func knowledge(ids: [String], groupId: String) async throws -> [Knowledge]
+    /// The group's live chunks matching any of the search's terms, best first (BM25 or the
+    /// database's own full-text rank), served by a full-text index.
+    func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredKnowledge]
+    /// The group's live chunks embedded by `model`, with the log's sequence as of the read.
+    func chunkVectors(groupId: String, model: String) async throws -> ChunkVectorSnapshot
+    /// Chunks of the group created (with a vector of `model`) or deleted after `sequence`, from
+    /// the event log, at most `limit` events read.
+    func chunkVectorChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> ChunkVectorChanges
+    /// The AI tokens the group has used, all time.
+    func aiTokensUsed(groupId: String) async throws -> Int
 }
 
 /// Filters for listing live knowledge, newest first.

@@ -68,6 +68,10 @@ public protocol StoreTransaction: IdentityTransaction {
     func knowledgeForUpdate(id: String, groupId: String) async throws -> Knowledge?
     func insertKnowledge(_ knowledge: Knowledge) async throws
     func updateKnowledge(_ knowledge: Knowledge) async throws
+    /// The live chunks cut from a document, locked.
+    func liveChunksForUpdate(documentId: String, groupId: String) async throws -> [Knowledge]
+    /// Adds to the AI tokens the group has used.
+    func addAITokens(_ tokens: Int, groupId: String) async throws
 
     // MARK: API keys
 

@@ -24,6 +24,8 @@ public struct OneError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let emailNotVerified = Code(rawValue: "EMAIL_NOT_VERIFIED")
         public static let alreadyInitialized = Code(rawValue: "ALREADY_INITIALIZED")
         public static let unavailable = Code(rawValue: "UNAVAILABLE")
+        /// An AI provider failed or refused a request made for the client.
+        public static let providerError = Code(rawValue: "PROVIDER_ERROR")
         /// A WebSocket route asked for without the upgrade.
         public static let upgradeRequired = Code(rawValue: "UPGRADE_REQUIRED")
         public static let `internal` = Code(rawValue: "INTERNAL")

@@ -42,3 +42,16 @@ extension RateLimit {
 
     enum CodingKeys: String, CodingKey { case requests, burst }
 }
+
+extension KnowledgeSearch.Filters {
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["labels", "sourceThingId", "documentId"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            labels: try container.decodeIfPresent([String].self, forKey: .labels),
+            sourceThingId: try container.decodeIfPresent(String.self, forKey: .sourceThingId),
+            documentId: try container.decodeIfPresent(String.self, forKey: .documentId))
+    }
+
+    enum CodingKeys: String, CodingKey { case labels, sourceThingId, documentId }
+}

@@ -1,7 +1,8 @@
 import Hummingbird
 import OneCore
 
-/// `/api/knowledge`: labels, documents and chunks. Embedding and search come with the AI issue.
+/// `/api/knowledge`: labels, documents (chunked and embedded as they are written), chunks, and
+/// search over them.
 struct KnowledgeController {
     let service: OneService
 
@@ -20,6 +21,16 @@ struct KnowledgeController {
             var request = request
             let input = try await request.decodeBody(NewKnowledge.self, context: context)
             return JSON(try await service.createKnowledge(input, in: try await context.scope(service, request)), status: .created)
+        }
+        routes.post("search") { request, context in
+            var request = request
+            let input = try await request.decodeBody(KnowledgeSearch.self, context: context)
+            return JSON(try await service.searchKnowledge(input, in: try await context.scope(service, request)))
+        }
+        routes.post("embed") { request, context in
+            var request = request
+            let input = try await request.decodeBody(EmbedRequest.self, context: context)
+            return JSON(try await service.embedTexts(input, in: try await context.scope(service, request)))
         }
         routes.get(":id") { request, context in
             JSON(try await service.knowledge(id: try context.id, in: try await context.scope(service, request)))

@@ -104,6 +104,11 @@ extension NewEvent: RequestBody { static let fields: Set<String> = ["type", "tar
 extension NewKnowledge: RequestBody {
     static let fields: Set<String> = ["type", "text", "labels", "metadata", "sourceThingId", "sourceField"]
 }
+extension KnowledgeSearch: RequestBody { static let fields: Set<String> = ["query", "limit", "mode", "filters"] }
+extension EmbedRequest: RequestBody { static let fields: Set<String> = ["texts"] }
+extension GenerateRequest: RequestBody { static let fields: Set<String> = ["prompt", "context", "limit", "system", "maxTokens"] }
+extension ChatRequest: RequestBody { static let fields: Set<String> = ["conversationId", "message", "context", "limit"] }
+extension ExtractRequest: RequestBody { static let fields: Set<String> = ["text", "types", "sourceThingId"] }
 extension NewAPIKey: RequestBody {
     static let fields: Set<String> = ["name", "role", "permissions", "personId", "expiresAt", "rateLimit"]
 }

@@ -69,6 +69,7 @@ extension OneError {
         case .rateLimited: .tooManyRequests
         case .upgradeRequired: .init(code: 426, reasonPhrase: "Upgrade Required")
         case .unavailable: .serviceUnavailable
+        case .providerError: .badGateway
         default: .internalServerError
         }
     }

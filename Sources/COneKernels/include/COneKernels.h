@@ -1,0 +1,88 @@
+/*
+ * COneKernels — CPU kernels for sentence embedding and exact vector search.
+ *
+ * Every entry point dispatches at runtime: on x86-64 CPUs with AVX2, FMA and
+ * F16C the vectorised variants are used, otherwise a portable scalar
+ * implementation. The choice is made once, on first use, and never changes.
+ * Setting the environment variable ONE_KERNELS_FORCE_SCALAR=1 before the first
+ * call forces the scalar variants (used to test the fallback path).
+ *
+ * All matrices are dense and row-major. Pointers must not alias unless stated.
+ * The functions are pure with respect to their arguments and thread-safe.
+ */
+#ifndef CONE_KERNELS_H
+#define CONE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if !defined(__clang__)
+#define _Nullable
+#define _Nonnull
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma clang assume_nonnull begin
+
+/* ---- Introspection ----------------------------------------------------- */
+
+/** Name of the variant selected at runtime: "avx2+fma+f16c" or "scalar". */
+const char *one_kernels_isa(void);
+
+/* ---- Exact vector search ----------------------------------------------- */
+
+/** out[i] = dot(query, matrix row i) for `rows` rows of `dim` floats. */
+void one_scores_f32(const float *query, const float *matrix, long rows, int dim, float *out);
+
+/** As one_scores_f32, with matrix rows stored as IEEE 754 binary16 bit patterns. */
+void one_scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out);
+
+/* ---- Transformer building blocks --------------------------------------- */
+
+/** Number of floats one_pack_weight writes for an [n, k] weight matrix. */
+size_t one_packed_weight_count(int n, int k);
+
+/**
+ * Repacks a PyTorch Linear weight ([n outputs, k inputs], row-major) into the
+ * panel layout one_linear reads: panels of 16 output columns, each stored
+ * k-major and zero-padded. Do this once at load time.
+ */
+void one_pack_weight(const float *weight, int n, int k, float *packed);
+
+/** y[m, n] = x[m, k] * W^T + bias, with W packed by one_pack_weight. */
+void one_linear(const float *x, int m, int k, const float *packed, const float *bias, int n, float *y);
+
+/** In place x = x * Phi(x) (exact-erf GELU, as in BERT). */
+void one_gelu(float *x, long count);
+
+/**
+ * Row-wise LayerNorm in place: x = LN(x + residual) * gamma + beta.
+ * `residual` may be NULL (plain LayerNorm).
+ */
+void one_layernorm(float *x, const float *_Nullable residual, int rows, int dim,
+                   const float *gamma, const float *beta, float eps);
+
+/** Floats of scratch one_attention needs for a sequence of `seq` tokens. */
+size_t one_attention_scratch_count(int seq, int head_dim);
+
+/**
+ * Multi-head self-attention for one sequence without masking.
+ * `qkv` is [seq, 3 * heads * head_dim]: each row holds Q, then K, then V,
+ * each split into heads of `head_dim`. Writes softmax(QK^T / sqrt(d)) V to
+ * `out` ([seq, heads * head_dim]).
+ */
+void one_attention(const float *qkv, int seq, int heads, int head_dim, float *out, float *scratch);
+
+/** out[dim] = L2-normalised mean of the `rows` rows of x. */
+void one_mean_pool_l2(const float *x, int rows, int dim, float *out);
+
+#pragma clang assume_nonnull end
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONE_KERNELS_H */

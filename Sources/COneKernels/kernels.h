@@ -1,0 +1,33 @@
+/*
+ * Internal interface between the dispatcher (dispatch.c) and the kernel
+ * variants. Not part of the public module.
+ */
+#ifndef CONE_KERNELS_INTERNAL_H
+#define CONE_KERNELS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Weight packing: panels of ONE_PANEL output columns, k-major. Shared by all variants. */
+#define ONE_PANEL 16
+
+typedef struct one_kernel_table {
+    const char *name;
+    void (*scores_f32)(const float *query, const float *matrix, long rows, int dim, float *out);
+    void (*scores_f16)(const float *query, const uint16_t *matrix, long rows, int dim, float *out);
+    void (*linear)(const float *x, int m, int k, const float *packed, const float *bias, int n, float *y);
+    void (*gelu)(float *x, long count);
+    void (*layernorm)(float *x, const float *residual, int rows, int dim,
+                      const float *gamma, const float *beta, float eps);
+    void (*attention)(const float *qkv, int seq, int heads, int head_dim, float *out, float *scratch);
+} one_kernel_table;
+
+extern const one_kernel_table one_scalar_kernels;
+#if defined(__x86_64__) || defined(__i386__)
+extern const one_kernel_table one_avx2_kernels;
+#endif
+
+/* Scratch layout shared by the attention variants. */
+static inline int one_round_up8(int n) { return (n + 7) & ~7; }
+
+#endif /* CONE_KERNELS_INTERNAL_H */

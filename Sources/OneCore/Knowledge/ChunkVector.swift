@@ -1,0 +1,99 @@
+/// A chunk as vector search knows it: its vector and what a search can filter on, so a
+/// filtered search needs no read of the store until it has its answers.
+public struct ChunkVector: Sendable, Equatable {
+    public var id: String
+    public var vector: [Float]
+    public var documentId: String?
+    public var sourceThingId: String?
+    public var labels: [String]
+
+    public init(id: String, vector: [Float], documentId: String?, sourceThingId: String?, labels: [String]) {
+        self.id = id
+        self.vector = vector
+        self.documentId = documentId
+        self.sourceThingId = sourceThingId
+        self.labels = labels
+    }
+}
+
+/// A group's live chunk vectors of one model, as of an event sequence: what a node loads
+/// before it keeps the index current from the event log.
+public struct ChunkVectorSnapshot: Sendable {
+    public var rows: [ChunkVector]
+    /// The log's last sequence when the rows were read; changes after it are read from the log.
+    public var through: Int64
+
+    public init(rows: [ChunkVector], through: Int64) {
+        self.rows = rows
+        self.through = through
+    }
+}
+
+/// The changes to a group's chunk vectors of one model after a sequence, read from the event
+/// log: chunks created (with their vectors) and deleted, in log order.
+public struct ChunkVectorChanges: Sendable {
+    public enum Change: Sendable, Equatable {
+        case added(ChunkVector)
+        case removed(id: String)
+    }
+
+    public var changes: [Change]
+    /// The last sequence read, whatever its type; pass it as `after` next time.
+    public var through: Int64
+    /// Whether the log holds more after `through` than one read returned.
+    public var hasMore: Bool
+
+    public init(changes: [Change], through: Int64, hasMore: Bool) {
+        self.changes = changes
+        self.through = through
+        self.hasMore = hasMore
+    }
+}
+
+/// What a search may be narrowed to. Every label listed must be on the chunk.
+public struct KnowledgeFilters: Sendable, Equatable {
+    public var labels: [String]
+    public var sourceThingId: String?
+    public var documentId: String?
+
+    public init(labels: [String] = [], sourceThingId: String? = nil, documentId: String? = nil) {
+        self.labels = labels
+        self.sourceThingId = sourceThingId
+        self.documentId = documentId
+    }
+
+    public var isEmpty: Bool { labels.isEmpty && sourceThingId == nil && documentId == nil }
+
+    func admits(documentId: String?, sourceThingId: String?, labels: [String]) -> Bool {
+        if let wanted = self.documentId, wanted != documentId { return false }
+        if let wanted = self.sourceThingId, wanted != sourceThingId { return false }
+        return self.labels.allSatisfy(labels.contains)
+    }
+}
+
+/// A full-text search over a group's chunks, for the store to answer with BM25-style ranking.
+public struct ChunkTextSearch: Sendable, Equatable {
+    public var groupId: String
+    /// Words to match, any of them; already stripped of query syntax by the domain.
+    public var terms: [String]
+    public var filters: KnowledgeFilters
+    public var limit: Int
+
+    public init(groupId: String, terms: [String], filters: KnowledgeFilters, limit: Int) {
+        self.groupId = groupId
+        self.terms = terms
+        self.filters = filters
+        self.limit = limit
+    }
+}
+
+/// A record and how well it matched, higher being better.
+public struct ScoredKnowledge: Sendable {
+    public var knowledge: Knowledge
+    public var score: Double
+
+    public init(knowledge: Knowledge, score: Double) {
+        self.knowledge = knowledge
+        self.score = score
+    }
+}

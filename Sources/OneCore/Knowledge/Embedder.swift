@@ -1,0 +1,61 @@
+/// Turns text into vectors whose cosine similarity tracks meaning: the port behind semantic
+/// search, ingest and `/api/ai/embed`. The local MiniLM model, the lexical fallback and
+/// OpenAI-compatible services implement it.
+public protocol Embedder: Sendable {
+    /// Names the vector space. Vectors of different models are never compared: an index
+    /// records the model that built it.
+    var model: String { get }
+    var dimensions: Int { get }
+    /// One L2-normalised vector per text, in order. May be slow (a model runs): callers keep
+    /// it off the event loops, and batch.
+    func embed(_ texts: [String]) async throws -> [[Float]]
+}
+
+/// A stored vector and the model that made it.
+public struct Embedding: Sendable, Equatable {
+    public var model: String
+    public var vector: [Float]
+
+    public init(model: String, vector: [Float]) {
+        self.model = model
+        self.vector = vector
+    }
+
+    /// The vector as little-endian IEEE floats, as the stores keep it.
+    public var bytes: [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
+    /// Reads what ``bytes`` wrote; `nil` when the length is not a whole number of floats.
+    public static func vector<Bytes: Collection<UInt8>>(from bytes: Bytes) -> [Float]? {
+        guard bytes.count % 4 == 0 else { return nil }
+        var vector = [Float]()
+        vector.reserveCapacity(bytes.count / 4)
+        var iterator = bytes.makeIterator()
+        while let b0 = iterator.next(), let b1 = iterator.next(), let b2 = iterator.next(), let b3 = iterator.next() {
+            let bits = UInt32(b0) | UInt32(b1) << 8 | UInt32(b2) << 16 | UInt32(b3) << 24
+            vector.append(Float(bitPattern: bits))
+        }
+        return vector
+    }
+}
+
+/// Embeds off the caller's thread in batches of a bounded size, so a long document neither
+/// blocks an event loop nor sends one enormous request to a provider.
+extension Embedder {
+    public func embed(_ texts: [String], batchSize: Int) async throws -> [[Float]] {
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(texts.count)
+        var start = 0
+        while start < texts.count {
+            try Task.checkCancellation()
+            let end = min(start + batchSize, texts.count)
+            vectors += try await embed(Array(texts[start..<end]))
+            start = end
+        }
+        return vectors
+    }
+}

@@ -1,0 +1,93 @@
+/// The fallback embedder used when the local model's weights are absent: a hashed bag of
+/// words and character trigrams. It works offline and with no setup, and finds passages that
+/// share words (or their stems) with the query, but it does not understand paraphrase. Its
+/// model ID says so, and vectors from it are never mixed with a real model's.
+public struct LexicalEmbedder: Embedder {
+    public let model = "lexical-hash-v1"
+    public let dimensions: Int
+
+    public init(dimensions: Int = 384) {
+        self.dimensions = dimensions
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        texts.map(vector(for:))
+    }
+
+    func vector(for text: String) -> [Float] {
+        var vector = [Float](repeating: 0, count: dimensions)
+        for word in TextTerms.words(in: text) where !TextTerms.isStopWord(word) {
+            let stem = TextTerms.stem(word)
+            add("w:" + stem, weight: 1, to: &vector)
+            let padded = Array("^" + stem + "$")
+            if padded.count > 3 {
+                for start in 0...(padded.count - 3) { add(String(padded[start..<start + 3]), weight: 0.25, to: &vector) }
+            }
+        }
+        var norm: Float = 0
+        for index in vector.indices {
+            // Dampen repeated terms, keeping the sign the hash gave.
+            let value = vector[index]
+            vector[index] = value < 0 ? -(1 + (-value)).squareRoot() + 1 : (1 + value).squareRoot() - 1
+            norm += vector[index] * vector[index]
+        }
+        guard norm > 0 else { return vector }
+        let scale = 1 / norm.squareRoot()
+        return vector.map { $0 * scale }
+    }
+
+    private func add(_ feature: String, weight: Float, to vector: inout [Float]) {
+        let hash = TextTerms.stableHash(feature)
+        let index = Int(hash % UInt64(dimensions))
+        vector[index] += (hash >> 63) == 0 ? weight : -weight
+    }
+}
+
+/// Word-level text handling shared by the lexical embedder, the chunker and the local
+/// generator: deterministic across runs and machines (no seeded hashing).
+enum TextTerms {
+    /// Lower-cased runs of letters and digits.
+    static func words(in text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber {
+                current.append(character)
+            } else if !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// A light suffix stripper: enough to match plurals and common verb forms.
+    static func stem(_ word: String) -> String {
+        guard word.count > 4 else { return word }
+        for suffix in ["ingly", "edly", "ing", "ies", "ed", "es", "ly", "s"] where word.hasSuffix(suffix) {
+            let stem = String(word.dropLast(suffix.count))
+            if stem.count >= 3 { return suffix == "ies" ? stem + "y" : stem }
+        }
+        return word
+    }
+
+    static func isStopWord(_ word: String) -> Bool { stopWords.contains(word) }
+
+    /// FNV-1a over the UTF-8 bytes, so a feature lands in the same place on every run.
+    static func stableHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    static let stopWords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "how", "i", "if", "in",
+        "into", "is", "it", "its", "me", "my", "of", "on", "or", "so", "that", "the", "their", "them", "there", "these",
+        "they", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your",
+        "can", "should", "would", "could", "about", "than", "then", "has", "have", "had", "not", "no", "our", "us",
+    ]
+}

@@ -1,0 +1,109 @@
+import Synchronization
+
+/// The vector indexes of this node: one per group and embedding model, loaded from the store
+/// on a group's first search and then kept current from the event log, so every node answers
+/// with what is committed, whichever node wrote it. A group's search reads its own index only:
+/// no chunk of another group can be scored, by construction.
+///
+/// Indexes of groups not searched lately are dropped once the total passes `memoryBudget`
+/// bytes; the next search reloads them.
+public final class VectorIndexes: Sendable {
+    struct Key: Hashable { var groupId: String, model: String }
+
+    private struct Registry {
+        var indexes: [Key: GroupVectorIndex] = [:]
+        var lastUsed: [Key: UInt64] = [:]
+        var tick: UInt64 = 0
+    }
+
+    public let memoryBudget: Int
+    private let registry = Mutex(Registry())
+
+    public init(memoryBudget: Int = 2 << 30) {
+        self.memoryBudget = memoryBudget
+    }
+
+    /// The group's rows for `model` as committed now: the loaded index brought up to date with
+    /// the log's changes since it was last read.
+    func rows(groupId: String, model: String, dimensions: Int, store: any KnowledgeStore) async throws -> VectorRows {
+        let key = Key(groupId: groupId, model: model)
+        let index = registry.withLock { registry in
+            registry.tick += 1
+            registry.lastUsed[key] = registry.tick
+            if let index = registry.indexes[key] { return index }
+            let index = GroupVectorIndex(key: key, dimensions: dimensions)
+            registry.indexes[key] = index
+            return index
+        }
+        let rows = try await index.current(store: store)
+        await evictIfOverBudget(keeping: key)
+        return rows
+    }
+
+    private func evictIfOverBudget(keeping kept: Key) async {
+        let candidates = registry.withLock { registry in
+            registry.indexes.filter { $0.key != kept }.sorted { registry.lastUsed[$0.key, default: 0] < registry.lastUsed[$1.key, default: 0] }
+        }
+        guard !candidates.isEmpty else { return }
+        var sizes: [Key: Int] = [:]
+        var total = 0
+        for (key, index) in candidates {
+            sizes[key] = await index.bytes
+            total += sizes[key, default: 0]
+        }
+        if let kept = registry.withLock({ $0.indexes[kept] }) { total += await kept.bytes }
+        guard total > memoryBudget else { return }
+        registry.withLock { registry in
+            for (key, _) in candidates where total > memoryBudget {
+                registry.indexes[key] = nil
+                registry.lastUsed[key] = nil
+                total -= sizes[key, default: 0]
+            }
+        }
+    }
+}
+
+/// One group's index for one model. The actor is its single writer; readers take a snapshot
+/// (``VectorRows`` is a value) and scan outside it, in parallel.
+actor GroupVectorIndex {
+    let key: VectorIndexes.Key
+    private var rows: VectorRows
+    private var loaded = false
+    private var refreshing: Task<VectorRows, any Error>?
+
+    init(key: VectorIndexes.Key, dimensions: Int) {
+        self.key = key
+        rows = VectorRows(model: key.model, dimensions: dimensions)
+    }
+
+    var bytes: Int { rows.bytes }
+
+    /// The rows brought up to the log's end. Concurrent callers share one catch-up.
+    func current(store: any KnowledgeStore) async throws -> VectorRows {
+        if let refreshing { return try await refreshing.value }
+        let task = Task { try await self.catchUp(store: store) }
+        refreshing = task
+        defer { refreshing = nil }
+        return try await task.value
+    }
+
+    private func catchUp(store: any KnowledgeStore) async throws -> VectorRows {
+        if !loaded {
+            let snapshot = try await store.chunkVectors(groupId: key.groupId, model: key.model)
+            for row in snapshot.rows { rows.add(row) }
+            rows.through = snapshot.through
+            loaded = true
+        }
+        while true {
+            let read = try await store.chunkVectorChanges(groupId: key.groupId, model: key.model, after: rows.through, limit: 1000)
+            for change in read.changes {
+                switch change {
+                case .added(let chunk): rows.add(chunk)
+                case .removed(let id): rows.remove(id: id)
+                }
+            }
+            rows.through = max(rows.through, read.through)
+            if !read.hasMore { return rows }
+        }
+    }
+}

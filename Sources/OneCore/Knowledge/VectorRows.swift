@@ -1,0 +1,145 @@
+import COneKernels
+
+/// Storage for a fixed number of vectors as IEEE half floats (half the memory, and so half the
+/// time of a scan, which is bound by memory bandwidth).
+///
+/// A row is written once, by the index's single writer, before any count covering it is
+/// published; it is never written again. So a reader holding an older ``VectorRows`` may scan
+/// while the writer appends past the end of what it sees.
+final class VectorBlock: @unchecked Sendable {
+    static let capacity = 4096
+    let dimensions: Int
+    let storage: UnsafeMutablePointer<UInt16>
+
+    init(dimensions: Int) {
+        self.dimensions = dimensions
+        storage = .allocate(capacity: Self.capacity * dimensions)
+    }
+
+    deinit { storage.deallocate() }
+
+    func write(_ vector: [Float], at row: Int) {
+        let base = storage + row * dimensions
+        for (index, value) in vector.enumerated() { base[index] = Float16(value).bitPattern }
+    }
+
+    func read(row: Int) -> [Float] {
+        let base = storage + row * dimensions
+        return (0..<dimensions).map { Float(Float16(bitPattern: base[$0])) }
+    }
+}
+
+/// An exact nearest-neighbour index over one group's chunk vectors of one model: every live
+/// row is scored against the query (SIMD, half floats) and the best kept. A value: copies are
+/// snapshots, cheap to hand to readers while the owner appends.
+struct VectorRows: Sendable {
+    struct Entry: Sendable {
+        var id: String
+        var documentId: String?
+        var sourceThingId: String?
+        var labels: [String]
+    }
+
+    let model: String
+    let dimensions: Int
+    private(set) var blocks: [VectorBlock] = []
+    private(set) var entries: [Entry] = []
+    private(set) var slots: [String: Int] = [:]
+    private(set) var dead: Set<Int> = []
+    /// The event sequence the rows reflect.
+    var through: Int64 = 0
+
+    init(model: String, dimensions: Int) {
+        self.model = model
+        self.dimensions = dimensions
+    }
+
+    var liveCount: Int { entries.count - dead.count }
+    var bytes: Int { blocks.count * VectorBlock.capacity * dimensions * 2 + entries.count * 160 }
+
+    /// Adds a chunk; one already present, or of the wrong dimension, is left alone.
+    mutating func add(_ chunk: ChunkVector) {
+        guard slots[chunk.id] == nil, chunk.vector.count == dimensions else { return }
+        let slot = entries.count
+        if slot % VectorBlock.capacity == 0 { blocks.append(VectorBlock(dimensions: dimensions)) }
+        blocks[slot / VectorBlock.capacity].write(chunk.vector, at: slot % VectorBlock.capacity)
+        entries.append(Entry(id: chunk.id, documentId: chunk.documentId, sourceThingId: chunk.sourceThingId, labels: chunk.labels))
+        slots[chunk.id] = slot
+    }
+
+    mutating func remove(id: String) {
+        guard let slot = slots.removeValue(forKey: id) else { return }
+        dead.insert(slot)
+        if dead.count > 1024, dead.count * 4 > entries.count { compact() }
+    }
+
+    /// Rewrites the live rows without the dead ones once they are a quarter of the storage.
+    private mutating func compact() {
+        var compacted = VectorRows(model: model, dimensions: dimensions)
+        compacted.through = through
+        for (slot, entry) in entries.enumerated() where !dead.contains(slot) {
+            let block = blocks[slot / VectorBlock.capacity]
+            compacted.add(ChunkVector(
+                id: entry.id, vector: block.read(row: slot % VectorBlock.capacity), documentId: entry.documentId,
+                sourceThingId: entry.sourceThingId, labels: entry.labels))
+        }
+        self = compacted
+    }
+
+    /// The `limit` live rows most similar to `query` (dot product; vectors are normalised, so
+    /// this is cosine), best first, among those the filters admit.
+    func nearest(to query: [Float], limit: Int, filters: KnowledgeFilters) -> [(id: String, score: Float)] {
+        guard query.count == dimensions, limit > 0, !entries.isEmpty else { return [] }
+        var best = TopScores(limit: limit)
+        var scores = [Float](repeating: 0, count: min(entries.count, VectorBlock.capacity))
+        query.withUnsafeBufferPointer { queryBuffer in
+            guard let query = queryBuffer.baseAddress else { return }
+            for (index, block) in blocks.enumerated() {
+                let start = index * VectorBlock.capacity
+                let rows = min(VectorBlock.capacity, entries.count - start)
+                guard rows > 0 else { break }
+                scores.withUnsafeMutableBufferPointer { scores in
+                    guard let out = scores.baseAddress else { return }
+                    one_scores_f16(query, block.storage, rows, Int32(dimensions), out)
+                }
+                for row in 0..<rows where best.wouldKeep(scores[row]) {
+                    let slot = start + row
+                    guard !dead.contains(slot) else { continue }
+                    if !filters.isEmpty {
+                        let entry = entries[slot]
+                        guard filters.admits(documentId: entry.documentId, sourceThingId: entry.sourceThingId, labels: entry.labels)
+                        else { continue }
+                    }
+                    best.insert(scores[row], slot)
+                }
+            }
+        }
+        return best.ranked.map { (entries[$0.slot].id, $0.score) }
+    }
+}
+
+/// The best `limit` scores seen, kept sorted, best first.
+struct TopScores {
+    let limit: Int
+    private(set) var ranked: [(score: Float, slot: Int)] = []
+
+    init(limit: Int) {
+        self.limit = limit
+        ranked.reserveCapacity(limit + 1)
+    }
+
+    func wouldKeep(_ score: Float) -> Bool {
+        ranked.count < limit || score > ranked[ranked.count - 1].score
+    }
+
+    mutating func insert(_ score: Float, _ slot: Int) {
+        var low = 0
+        var high = ranked.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranked[middle].score >= score { low = middle + 1 } else { high = middle }
+        }
+        ranked.insert((score, slot), at: low)
+        if ranked.count > limit { ranked.removeLast() }
+    }
+}

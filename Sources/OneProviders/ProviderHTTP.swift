@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import OneCore
+
+/// JSON over HTTP to a model provider, with its failures worded for the API's clients: the
+/// provider's name and status, never its credentials.
+struct ProviderHTTP: Sendable {
+    let name: String
+    let client: HTTPClient
+    let headers: [(String, String)]
+    let timeout: TimeAmount
+
+    func request(_ url: String, _ body: JSONValue) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "one")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body.jsonText()))
+        return request
+    }
+
+    /// Posts `body` and reads the JSON answer.
+    func post(_ url: String, _ body: JSONValue) async throws -> JSONValue {
+        let response = try await send(request(url, body))
+        let bytes = try await response.body.collect(upTo: 32 << 20)
+        try check(response.status, bytes)
+        guard let json = try? JSONValue(storedText: String(buffer: bytes)) else {
+            throw OneError(.providerError, "\(name) answered with something other than JSON")
+        }
+        return json
+    }
+
+    /// Posts `body` and reads the answer as Server-Sent Events, each yielded as it arrives.
+    /// Cancelling the consumer closes the connection, which stops the provider's generation.
+    func events(_ url: String, _ body: JSONValue) -> AsyncThrowingStream<ServerSentEvent, any Error> {
+        let request = request(url, body)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let response = try await send(request)
+                    guard response.status == .ok else {
+                        let bytes = try await response.body.collect(upTo: 1 << 20)
+                        try check(response.status, bytes)
+                        return
+                    }
+                    var parser = ServerSentEventParser()
+                    for try await chunk in response.body {
+                        for event in parser.feed(chunk) { continuation.yield(event) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        do {
+            return try await client.execute(request, timeout: timeout)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw OneError(.providerError, "\(name) could not be reached at \(request.url)")
+        }
+    }
+
+    private func check(_ status: HTTPResponseStatus, _ body: ByteBuffer) throws {
+        guard !(200..<300).contains(status.code) else { return }
+        // Providers put a readable message at error.message (OpenAI, Anthropic, Ollama alike).
+        let json = try? JSONValue(storedText: String(buffer: body))
+        let detail = json?.objectValue?["error"]?.objectValue?["message"]?.stringValue
+            ?? json?.objectValue?["error"]?.stringValue
+        throw OneError(.providerError, "\(name) refused the request (\(status.code))" + (detail.map { ": \($0.prefix(300))" } ?? ""))
+    }
+}
+
+/// One Server-Sent Event: its `event:` name, if any, and its `data:` lines joined.
+struct ServerSentEvent: Sendable, Equatable {
+    var name: String?
+    var data: String
+}
+
+/// Splits a byte stream into Server-Sent Events, across chunk boundaries.
+struct ServerSentEventParser {
+    private var pending: [UInt8] = []
+    private var name: String?
+    private var data: [String] = []
+
+    mutating func feed(_ chunk: ByteBuffer) -> [ServerSentEvent] {
+        pending += chunk.readableBytesView
+        var events: [ServerSentEvent] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            var line = pending[..<newline]
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            pending.removeSubrange(...newline)
+            let text = String(decoding: line, as: UTF8.self)
+            if text.isEmpty {
+                if !data.isEmpty || name != nil { events.append(ServerSentEvent(name: name, data: data.joined(separator: "\n"))) }
+                name = nil
+                data = []
+            } else if text.hasPrefix("data:") {
+                data.append(String(text.dropFirst(5).drop { $0 == " " }))
+            } else if text.hasPrefix("event:") {
+                name = String(text.dropFirst(6).drop { $0 == " " })
+            }
+        }
+        return events
+    }
+}
