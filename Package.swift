@@ -124,8 +124,15 @@ let package = Package(
                 "OneEmbedding",
                 "OneProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneEmbeddingTests",
+            dependencies: ["OneEmbedding"],
+            resources: [.copy("Resources/golden.json")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,13 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Best variant this CPU supports. ONE_KERNELS_ISA=scalar|avx2 caps the choice
+ * (for testing the fallbacks); any other value is ignored.
+ */
 static const one_kernel_table *resolve_kernels(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    const char *force = getenv("ONE_KERNELS_FORCE_SCALAR");
-    if (force != NULL && strcmp(force, "1") == 0) return &one_scalar_kernels;
+    const char *cap = getenv("ONE_KERNELS_ISA");
+    int allowAVX2 = 1, allowAVX512 = 1;
+    if (cap != NULL && strcmp(cap, "scalar") == 0) allowAVX2 = allowAVX512 = 0;
+    if (cap != NULL && strcmp(cap, "avx2") == 0) allowAVX512 = 0;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-        return &one_avx2_kernels;
+    const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    if (allowAVX512 && avx2 && __builtin_cpu_supports("avx512f")) return &one_avx512_kernels;
+    if (allowAVX2 && avx2) return &one_avx2_kernels;
 #endif
     return &one_scalar_kernels;
 }

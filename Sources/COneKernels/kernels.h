@@ -25,6 +25,12 @@ typedef struct one_kernel_table {
 extern const one_kernel_table one_scalar_kernels;
 #if defined(__x86_64__) || defined(__i386__)
 extern const one_kernel_table one_avx2_kernels;
+extern const one_kernel_table one_avx512_kernels;
+/* AVX2 scans (search_avx2.c); same contracts as one_scores_f32 / one_scores_f16. */
+void one_avx2_scores_f32(const float *query, const float *matrix, long rows, int dim, float *out);
+void one_avx2_scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out);
+/* AVX-512F GEMM (kernels_avx512.c); same contract and packed layout as one_linear. */
+void one_avx512_linear(const float *x, int m, int k, const float *packed, const float *bias, int n, float *y);
 #endif
 
 /* Scratch layout shared by the attention variants. */

@@ -1,46 +1,24 @@
 /*
- * AVX2 + FMA + F16C kernels for x86-64. Compiled with per-function target
- * attributes so the rest of the module stays baseline x86-64; dispatch.c only
- * selects this table after checking the CPU supports all three extensions.
+ * AVX2 + FMA transformer kernels for x86-64 (GEMM, GELU, LayerNorm,
+ * attention) and the AVX2 / AVX-512 kernel tables. Compiled with per-function
+ * target attributes so the rest of the module stays baseline x86-64;
+ * dispatch.c only selects these tables after checking the CPU.
  */
 #if defined(__x86_64__) || defined(__i386__)
 
+#include "avx2_common.h"
 #include "kernels.h"
 
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
-#define ONE_AVX2 __attribute__((target("avx2,fma,f16c")))
-
 /* GEMM blocking: MR x 16 register tile; MC rows of x per block stay in L2. */
 enum { MR = 6, MC = 96 };
 
-/* ---- Small helpers ----------------------------------------------------- */
+/* ---- Math helpers ------------------------------------------------------ */
 
-/* Horizontal sums of four vectors: lane r of the result is the sum of vector r. */
-ONE_AVX2 static inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
-    __m256 ab = _mm256_hadd_ps(a, b);
-    __m256 cd = _mm256_hadd_ps(c, d);
-    __m256 abcd = _mm256_hadd_ps(ab, cd);
-    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
-}
-
-ONE_AVX2 static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-ONE_AVX2 static inline float hmax(__m256 v) {
-    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_max_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-/* e^x, Cephes-style range reduction + degree-5 polynomial (~1 ulp on [-87, 88]). */
+/* e^x, Cephes-style range reduction + degree-5 polynomial (relative error ~1e-7; input clamped to [-87, 88]). */
 ONE_AVX2 static inline __m256 exp_ps(__m256 x) {
     x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
     __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
@@ -74,140 +52,10 @@ ONE_AVX2 static inline __m256 gelu_ps(__m256 x) {
     p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
     p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
     p = _mm256_mul_ps(p, t);
-    __m256 erfc = _mm256_mul_ps(p, exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(z, z))));
+    __m256 tail = _mm256_mul_ps(p, exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(z, z))));
     __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
-    __m256 onePlusErf = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(2.0f), erfc), erfc, negative);
+    __m256 onePlusErf = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(2.0f), tail), tail, negative);
     return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), onePlusErf);
-}
-
-/* ---- Vector search ----------------------------------------------------- */
-
-/*
- * Scans are bound by memory bandwidth; the hardware prefetcher alone leaves
- * about a third of it unused on one core. Prefetching this many bytes ahead
- * in each of the four rows being scored was best on AMD EPYC (Zen).
- */
-enum { PREFETCH_BYTES = 8192 };
-
-/* Hint only: never dereferenced, so addresses past the matrix are harmless. */
-ONE_AVX2 static inline void prefetch_ahead(const void *p) {
-    _mm_prefetch((const char *)((uintptr_t)p + PREFETCH_BYTES), _MM_HINT_T0);
-}
-
-ONE_AVX2 static void scores_f32(const float *query, const float *matrix, long rows, int dim, float *out) {
-    const size_t stride = (size_t)dim;
-    long i = 0;
-    for (; i + 4 <= rows; i += 4) {
-        const float *r0 = matrix + (size_t)i * stride;
-        const float *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
-        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-        __m256 t0 = s0, t1 = s0, t2 = s0, t3 = s0;
-        int d = 0;
-        for (; d + 16 <= dim; d += 16) {
-            prefetch_ahead(r0 + d);
-            prefetch_ahead(r1 + d);
-            prefetch_ahead(r2 + d);
-            prefetch_ahead(r3 + d);
-            __m256 qa = _mm256_loadu_ps(query + d), qb = _mm256_loadu_ps(query + d + 8);
-            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + d), qa, s0);
-            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + d), qa, s1);
-            s2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + d), qa, s2);
-            s3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + d), qa, s3);
-            t0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + d + 8), qb, t0);
-            t1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + d + 8), qb, t1);
-            t2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + d + 8), qb, t2);
-            t3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + d + 8), qb, t3);
-        }
-        for (; d + 8 <= dim; d += 8) {
-            __m256 qa = _mm256_loadu_ps(query + d);
-            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + d), qa, s0);
-            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + d), qa, s1);
-            s2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + d), qa, s2);
-            s3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + d), qa, s3);
-        }
-        float sums[4];
-        _mm_storeu_ps(sums, hsum4(_mm256_add_ps(s0, t0), _mm256_add_ps(s1, t1),
-                                  _mm256_add_ps(s2, t2), _mm256_add_ps(s3, t3)));
-        for (; d < dim; d++) {
-            sums[0] += query[d] * r0[d];
-            sums[1] += query[d] * r1[d];
-            sums[2] += query[d] * r2[d];
-            sums[3] += query[d] * r3[d];
-        }
-        memcpy(out + i, sums, sizeof sums);
-    }
-    for (; i < rows; i++) {
-        const float *r = matrix + (size_t)i * stride;
-        __m256 s = _mm256_setzero_ps();
-        int d = 0;
-        for (; d + 8 <= dim; d += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(r + d), _mm256_loadu_ps(query + d), s);
-        float sum = hsum(s);
-        for (; d < dim; d++) sum += query[d] * r[d];
-        out[i] = sum;
-    }
-}
-
-ONE_AVX2 static inline __m256 load_half8(const uint16_t *p) {
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
-}
-
-ONE_AVX2 static inline float half_to_float1(uint16_t h) {
-    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
-}
-
-ONE_AVX2 static void scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out) {
-    const size_t stride = (size_t)dim;
-    long i = 0;
-    for (; i + 4 <= rows; i += 4) {
-        const uint16_t *r0 = matrix + (size_t)i * stride;
-        const uint16_t *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
-        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-        __m256 t0 = s0, t1 = s0, t2 = s0, t3 = s0;
-        int d = 0;
-        for (; d + 16 <= dim; d += 16) {
-            if ((d & 31) == 0) { /* one 64-byte line holds 32 halves */
-                prefetch_ahead(r0 + d);
-                prefetch_ahead(r1 + d);
-                prefetch_ahead(r2 + d);
-                prefetch_ahead(r3 + d);
-            }
-            __m256 qa = _mm256_loadu_ps(query + d), qb = _mm256_loadu_ps(query + d + 8);
-            s0 = _mm256_fmadd_ps(load_half8(r0 + d), qa, s0);
-            s1 = _mm256_fmadd_ps(load_half8(r1 + d), qa, s1);
-            s2 = _mm256_fmadd_ps(load_half8(r2 + d), qa, s2);
-            s3 = _mm256_fmadd_ps(load_half8(r3 + d), qa, s3);
-            t0 = _mm256_fmadd_ps(load_half8(r0 + d + 8), qb, t0);
-            t1 = _mm256_fmadd_ps(load_half8(r1 + d + 8), qb, t1);
-            t2 = _mm256_fmadd_ps(load_half8(r2 + d + 8), qb, t2);
-            t3 = _mm256_fmadd_ps(load_half8(r3 + d + 8), qb, t3);
-        }
-        for (; d + 8 <= dim; d += 8) {
-            __m256 qa = _mm256_loadu_ps(query + d);
-            s0 = _mm256_fmadd_ps(load_half8(r0 + d), qa, s0);
-            s1 = _mm256_fmadd_ps(load_half8(r1 + d), qa, s1);
-            s2 = _mm256_fmadd_ps(load_half8(r2 + d), qa, s2);
-            s3 = _mm256_fmadd_ps(load_half8(r3 + d), qa, s3);
-        }
-        float sums[4];
-        _mm_storeu_ps(sums, hsum4(_mm256_add_ps(s0, t0), _mm256_add_ps(s1, t1),
-                                  _mm256_add_ps(s2, t2), _mm256_add_ps(s3, t3)));
-        for (; d < dim; d++) {
-            sums[0] += query[d] * half_to_float1(r0[d]);
-            sums[1] += query[d] * half_to_float1(r1[d]);
-            sums[2] += query[d] * half_to_float1(r2[d]);
-            sums[3] += query[d] * half_to_float1(r3[d]);
-        }
-        memcpy(out + i, sums, sizeof sums);
-    }
-    for (; i < rows; i++) {
-        const uint16_t *r = matrix + (size_t)i * stride;
-        __m256 s = _mm256_setzero_ps();
-        int d = 0;
-        for (; d + 8 <= dim; d += 8) s = _mm256_fmadd_ps(load_half8(r + d), _mm256_loadu_ps(query + d), s);
-        float sum = hsum(s);
-        for (; d < dim; d++) sum += query[d] * half_to_float1(r[d]);
-        out[i] = sum;
-    }
 }
 
 /* ---- GEMM -------------------------------------------------------------- */
@@ -225,40 +73,52 @@ ONE_AVX2 static inline void store_row(float *y, __m256 lo, __m256 hi, int cols) 
 }
 
 /*
- * rows (1...MR) x 16 output tile over the full k. Missing rows alias the last
- * valid row so the loop body stays branch-free; their results are discarded.
+ * A rows x 16 output tile over the full k. Always inlined with a constant
+ * `rows`, so the accumulator arrays live in registers (2 * MR + 3 <= 16 ymm).
  */
-ONE_AVX2 static void tile_6x16(const float *x, int k, int rows, const float *panel, const float *bias,
-                               float *y, int ldy, int cols) {
-#define ROW(r) (x + (size_t)((r) < rows ? (r) : rows - 1) * (size_t)k)
-    const float *a0 = ROW(0), *a1 = ROW(1), *a2 = ROW(2), *a3 = ROW(3), *a4 = ROW(4), *a5 = ROW(5);
-#undef ROW
+ONE_AVX2 static inline __attribute__((always_inline)) void
+tile(const float *x, int k, const int rows, const float *panel, const float *bias, float *y, int ldy, int cols) {
+    __m256 lo[MR], hi[MR];
+    const float *a[MR];
     const __m256 bl = _mm256_loadu_ps(bias), bh = _mm256_loadu_ps(bias + 8);
-    __m256 c00 = bl, c01 = bh, c10 = bl, c11 = bh, c20 = bl, c21 = bh;
-    __m256 c30 = bl, c31 = bh, c40 = bl, c41 = bh, c50 = bl, c51 = bh;
+    for (int r = 0; r < rows; r++) {
+        a[r] = x + (size_t)r * (size_t)k;
+        lo[r] = bl;
+        hi[r] = bh;
+    }
     for (int p = 0; p < k; p++) {
         const __m256 b0 = _mm256_loadu_ps(panel + (size_t)p * ONE_PANEL);
         const __m256 b1 = _mm256_loadu_ps(panel + (size_t)p * ONE_PANEL + 8);
-        __m256 a;
-        a = _mm256_broadcast_ss(a0 + p); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-        a = _mm256_broadcast_ss(a1 + p); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-        a = _mm256_broadcast_ss(a2 + p); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-        a = _mm256_broadcast_ss(a3 + p); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-        a = _mm256_broadcast_ss(a4 + p); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-        a = _mm256_broadcast_ss(a5 + p); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+        for (int r = 0; r < rows; r++) {
+            const __m256 av = _mm256_broadcast_ss(a[r] + p);
+            lo[r] = _mm256_fmadd_ps(av, b0, lo[r]);
+            hi[r] = _mm256_fmadd_ps(av, b1, hi[r]);
+        }
     }
-    const size_t ld = (size_t)ldy;
-    store_row(y, c00, c01, cols);
-    if (rows > 1) store_row(y + ld, c10, c11, cols);
-    if (rows > 2) store_row(y + 2 * ld, c20, c21, cols);
-    if (rows > 3) store_row(y + 3 * ld, c30, c31, cols);
-    if (rows > 4) store_row(y + 4 * ld, c40, c41, cols);
-    if (rows > 5) store_row(y + 5 * ld, c50, c51, cols);
+    for (int r = 0; r < rows; r++) store_row(y + (size_t)r * (size_t)ldy, lo[r], hi[r], cols);
 }
 
+ONE_AVX2 static void tile_rows(const float *x, int k, int rows, const float *panel, const float *bias,
+                               float *y, int ldy, int cols) {
+    switch (rows) {
+    case 1: tile(x, k, 1, panel, bias, y, ldy, cols); break;
+    case 2: tile(x, k, 2, panel, bias, y, ldy, cols); break;
+    case 3: tile(x, k, 3, panel, bias, y, ldy, cols); break;
+    case 4: tile(x, k, 4, panel, bias, y, ldy, cols); break;
+    case 5: tile(x, k, 5, panel, bias, y, ldy, cols); break;
+    default: tile(x, k, 6, panel, bias, y, ldy, cols); break;
+    }
+}
+
+/*
+ * Blocks of MC rows (kept in L2) x panels of 16 columns (reused from L1/L2 by
+ * every tile of the block). A block's rows are split into equal tiles of at
+ * most MR rows, so a 14-token sentence costs tiles of 5+5+4, not 6+6+6.
+ */
 ONE_AVX2 static void linear(const float *x, int m, int k, const float *packed, const float *bias, int n, float *y) {
     for (int i0 = 0; i0 < m; i0 += MC) {
         const int block = m - i0 < MC ? m - i0 : MC;
+        const int tiles = (block + MR - 1) / MR;
         for (int j0 = 0; j0 < n; j0 += ONE_PANEL) {
             const float *panel = packed + (size_t)j0 * (size_t)k;
             const int cols = n - j0 < ONE_PANEL ? n - j0 : ONE_PANEL;
@@ -268,9 +128,11 @@ ONE_AVX2 static void linear(const float *x, int m, int k, const float *packed, c
                 memcpy(padded, b, (size_t)cols * sizeof(float));
                 b = padded;
             }
-            for (int i = i0; i < i0 + block; i += MR) {
-                const int rows = i0 + block - i < MR ? i0 + block - i : MR;
-                tile_6x16(x + (size_t)i * (size_t)k, k, rows, panel, b, y + (size_t)i * (size_t)n + j0, n, cols);
+            int i = i0;
+            for (int t = 0; t < tiles; t++) {
+                const int rows = (i0 + block - i + (tiles - t) - 1) / (tiles - t);
+                tile_rows(x + (size_t)i * (size_t)k, k, rows, panel, b, y + (size_t)i * (size_t)n + j0, n, cols);
+                i += rows;
             }
         }
     }
@@ -412,9 +274,23 @@ ONE_AVX2 static void attention(const float *qkv, int seq, int heads, int head_di
 
 const one_kernel_table one_avx2_kernels = {
     .name = "avx2+fma+f16c",
-    .scores_f32 = scores_f32,
-    .scores_f16 = scores_f16,
+    .scores_f32 = one_avx2_scores_f32,
+    .scores_f16 = one_avx2_scores_f16,
     .linear = linear,
+    .gelu = gelu,
+    .layernorm = layernorm,
+    .attention = attention,
+};
+
+/*
+ * CPUs with AVX-512F use the 512-bit GEMM (where nearly all the time goes)
+ * and these AVX2 kernels for everything else, which is memory-bound or small.
+ */
+const one_kernel_table one_avx512_kernels = {
+    .name = "avx512f+avx2+fma+f16c",
+    .scores_f32 = one_avx2_scores_f32,
+    .scores_f16 = one_avx2_scores_f16,
+    .linear = one_avx512_linear,
     .gelu = gelu,
     .layernorm = layernorm,
     .attention = attention,

@@ -16,7 +16,9 @@ import Foundation
 ///
 /// Everything works on Unicode scalars, never on `Character`s: grapheme
 /// clustering would glue combining marks and emoji modifiers to their base,
-/// which the reference tokenizer does not do.
+/// which the reference tokenizer does not do. Character classes come from
+/// `BertUnicodeTables` (the reference's Unicode 8.0 view), not from Swift's
+/// newer Unicode properties, so rare characters tokenize identically too.
 enum BasicTokenizer {
     /// Calls `body` with each word of `text`, in order, until `body` returns false.
     static func forEachWord(in text: String, _ body: ([Unicode.Scalar]) -> Bool) {
@@ -36,18 +38,15 @@ enum BasicTokenizer {
         _ = splitter.emitWords(of: &chunk, body)
     }
 
-    /// Characters text cleaning deletes: NUL, U+FFFD and "other" categories
-    /// (Cc, Cf, Co) except tab, CR and LF. Unassigned code points are kept,
-    /// as in the reference.
+    /// Characters text cleaning deletes: NUL, U+FFFD and control, format and
+    /// private-use characters, except tab, CR and LF. Unassigned code points
+    /// are kept, as in the reference.
     static func isRemoved(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.isASCII {
-            let value = scalar.value
-            return (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || value == 0x7F
-        }
-        if scalar.value == 0xFFFD { return true }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .privateUse, .surrogate: return true
-        default: return false
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D: false
+        case 0..<0x20, 0x7F: true
+        case 0..<0x80: false
+        default: BertUnicodeTables.removed.contains(scalar)
         }
     }
 
@@ -56,31 +55,25 @@ enum BasicTokenizer {
         switch scalar.value {
         case 0x20, 0x09, 0x0A, 0x0D: true
         case 0..<0x80: false
-        default: scalar.properties.isWhitespace
+        default: BertUnicodeTables.whitespace.contains(scalar)
         }
     }
 
     /// ASCII punctuation (which includes symbols such as `$`, `+`, `^`) or a Unicode `P*` category.
     static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: return true
-        case 0..<0x80: return false
-        default: break
-        }
-        switch scalar.properties.generalCategory {
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
-            return true
-        default:
-            return false
+        case 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: true
+        case 0..<0x80: false
+        default: BertUnicodeTables.punctuation.contains(scalar)
         }
     }
 
     /// The CJK Unified Ideographs blocks BERT isolates (not Hangul, Hiragana or Katakana).
+    /// The range starting at U+2B920 (not U+2B820) reproduces the reference exactly.
     static func isCJKIdeograph(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F,
-             0x2B740...0x2B81F, 0x2B820...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+             0x2B740...0x2B81F, 0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
             true
         default:
             false
@@ -129,8 +122,8 @@ private struct WordSplitter {
         var view = String.UnicodeScalarView()
         view.append(contentsOf: chunk)
         for scalar in String(view).decomposedStringWithCanonicalMapping.unicodeScalars {
+            if BertUnicodeTables.nonspacingMarks.contains(scalar) { continue }
             let properties = scalar.properties
-            if properties.generalCategory == .nonspacingMark { continue }
             if properties.changesWhenLowercased {
                 normalized.append(contentsOf: properties.lowercaseMapping.unicodeScalars)
             } else {

@@ -18,6 +18,8 @@ struct Vocabulary: Sendable {
 
     /// Number of ids (lines), including duplicates.
     var count: Int { starts.count - 1 }
+    /// Length in bytes of the longest token: no longer byte string can match.
+    let longestToken: Int
 
     /// Loads `vocab.txt`. Trailing `\r` is ignored so CRLF files work.
     init(contentsOf url: URL) throws(MiniLMError) {
@@ -74,6 +76,7 @@ struct Vocabulary: Sendable {
         self.bytes = bytes
         self.starts = starts
         self.slots = slots
+        longestToken = zip(starts, starts.dropFirst()).map { $1 - $0 }.max() ?? 0
     }
 
     /// The id of the token spelled by exactly these UTF-8 bytes.

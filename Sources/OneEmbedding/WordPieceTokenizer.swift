@@ -20,10 +20,15 @@ struct WordPieceTokenizer: Sendable {
 
     /// Loads the vocabulary from `vocab.txt` at `url`.
     init(contentsOf url: URL) throws(MiniLMError) {
-        let vocabulary = try Vocabulary(contentsOf: url)
+        try self.init(vocabulary: Vocabulary(contentsOf: url), source: url.path)
+    }
+
+    /// Wraps `vocabulary`, which must contain `[CLS]`, `[SEP]` and `[UNK]`;
+    /// `source` names it in errors.
+    init(vocabulary: Vocabulary, source: String) throws(MiniLMError) {
         func special(_ token: String) throws(MiniLMError) -> Int32 {
             guard let id = vocabulary.id(of: token) else {
-                throw .malformedVocabulary(path: url.path, reason: "it has no \(token) token")
+                throw .malformedVocabulary(path: source, reason: "it has no \(token) token")
             }
             return id
         }
@@ -91,7 +96,12 @@ struct WordPieceTokenizer: Sendable {
                     buffer[keyStart] = hash
                     buffer[keyStart + 1] = hash
                 }
+                // Skip candidates longer than any vocabulary entry: this bounds
+                // the work per word without changing the result.
                 var end = word.count
+                while end > start + 1, boundaries[end] + 2 - keyStart > vocabulary.longestToken {
+                    end -= 1
+                }
                 var piece: Int32?
                 while end > start {
                     if let id = vocabulary.id(of: UnsafeBufferPointer(rebasing: buffer[keyStart..<(boundaries[end] + 2)])) {

@@ -12,7 +12,7 @@ extension PostgresStore {
             Knowledge.init(row:))
     }
 
-    public func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredKnowledge] {
+    public func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredID] {
         var conditions = Conditions()
         // Terms are letters and digits only (the domain made them so): plain lexemes, ORed.
         let query = conditions.bind(search.terms.joined(separator: " | "))
@@ -22,14 +22,11 @@ extension PostgresStore {
         if let source = search.filters.sourceThingId { conditions.add("source_thing_id", source) }
         if let document = search.filters.documentId { conditions.add("metadata->>'documentId' =", document) }
         if !search.filters.labels.isEmpty { conditions.add("labels @>", search.filters.labels) }
-        let select = """
-            SELECT id, group_id, type, text, labels, metadata::text AS metadata, source_thing_id, source_field, created_by,
-                   created_at, updated_at, deleted_at, ts_rank_cd(search, to_tsquery('english', \(query)))::float8 AS score
-            FROM knowledge
-            """
+        let select = "SELECT id, ts_rank_cd(search, to_tsquery('english', \(query)))::float8 AS score FROM knowledge"
         let sql = select + conditions.clause + " ORDER BY score DESC, id LIMIT \(conditions.bind(search.limit))"
         return try await fetchAll(PostgresQuery(unsafeSQL: sql, binds: conditions.binds)) { row in
-            ScoredKnowledge(knowledge: try Knowledge(row: row), score: try Columns(row)("score"))
+            let columns = Columns(row)
+            return ScoredID(id: try columns("id"), score: try columns("score"))
         }
     }
 

@@ -111,3 +111,15 @@ struct ServerSentEventParser {
         return events
     }
 }
+
+/// The HTTP client for model providers: it fails a request at once when the provider cannot be
+/// reached, instead of retrying the connection until the request's deadline (which, for a long
+/// generation, is minutes). The caller shuts it down.
+public enum ProviderClient {
+    public static func make() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(10)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+}

@@ -17,34 +17,36 @@ extension SQLiteStore {
         }
     }
 
-    public func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredKnowledge] {
+    public func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredID] {
         try read { db in
             // Terms are letters and digits only (the domain made them so); quoted, each is a
-            // plain FTS5 string, never query syntax.
+            // plain FTS5 string, never query syntax. Ranking reads the index alone: the records
+            // are joined only when a filter needs their columns.
             var sql = """
-                SELECT k.*, -bm25(knowledge_fts) AS score
-                FROM knowledge_fts
-                JOIN knowledge_search s ON s.rowid = knowledge_fts.rowid
-                JOIN knowledge k ON k.id = s.knowledgeId
-                WHERE knowledge_fts MATCH ? AND s.groupId = ?
+                SELECT s.knowledgeId AS id, -bm25(knowledge_fts) AS score
+                FROM knowledge_fts JOIN knowledge_search s ON s.rowid = knowledge_fts.rowid
                 """
+            var conditions = ["knowledge_fts MATCH ?", "s.groupId = ?"]
             var arguments: StatementArguments = [search.terms.map { "\"\($0)\"" }.joined(separator: " OR "), search.groupId]
-            if let source = search.filters.sourceThingId {
-                sql += " AND k.sourceThingId = ?"
-                _ = arguments.append(contentsOf: [source])
+            if !search.filters.isEmpty {
+                sql += " JOIN knowledge k ON k.id = s.knowledgeId"
+                if let source = search.filters.sourceThingId {
+                    conditions.append("k.sourceThingId = ?")
+                    _ = arguments.append(contentsOf: [source])
+                }
+                if let document = search.filters.documentId {
+                    conditions.append("json_extract(k.metadata, '$.documentId') = ?")
+                    _ = arguments.append(contentsOf: [document])
+                }
+                for label in search.filters.labels {
+                    conditions.append("EXISTS (SELECT 1 FROM json_each(k.labels) WHERE value = ?)")
+                    _ = arguments.append(contentsOf: [label])
+                }
             }
-            if let document = search.filters.documentId {
-                sql += " AND json_extract(k.metadata, '$.documentId') = ?"
-                _ = arguments.append(contentsOf: [document])
-            }
-            for label in search.filters.labels {
-                sql += " AND EXISTS (SELECT 1 FROM json_each(k.labels) WHERE value = ?)"
-                _ = arguments.append(contentsOf: [label])
-            }
-            sql += " ORDER BY bm25(knowledge_fts) LIMIT ?"
+            sql += " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY bm25(knowledge_fts) LIMIT ?"
             _ = arguments.append(contentsOf: [search.limit])
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
-                ScoredKnowledge(knowledge: try Knowledge(row: $0), score: $0["score"])
+                ScoredID(id: $0["id"], score: $0["score"])
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import OneCore
 import OneEmbedding
@@ -30,7 +31,7 @@ struct AIOptions: ParsableArguments {
     }
 
     /// The embedder and generator chosen, ready to use; a missing setting fails here, at start.
-    func components(_ environment: [String: String]) throws -> (embedder: any Embedder, generator: any TextGenerator) {
+    func components(_ environment: [String: String], client: HTTPClient) throws -> (embedder: any Embedder, generator: any TextGenerator) {
         let modelDirectory = URL(fileURLWithPath: Self.modelsDirectory(modelsDirectory, environment))
             .appendingPathComponent(ModelsPull.folder)
         let embedder: any Embedder
@@ -42,12 +43,12 @@ struct AIOptions: ParsableArguments {
         case .lexical:
             embedder = LexicalEmbedder()
         case .openai:
-            embedder = OpenAIEmbedder(configuration: try openAI(environment))
+            embedder = OpenAIEmbedder(configuration: try openAI(environment), client: client)
         }
         let generator: any TextGenerator = switch self.generator {
         case .local: ExtractiveGenerator()
-        case .openai: OpenAIGenerator(configuration: try openAI(environment))
-        case .anthropic: AnthropicGenerator(configuration: anthropic(environment))
+        case .openai: OpenAIGenerator(configuration: try openAI(environment), client: client)
+        case .anthropic: AnthropicGenerator(configuration: anthropic(environment), client: client)
         }
         return (embedder, generator)
     }

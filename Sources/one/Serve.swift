@@ -1,10 +1,12 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
 import OneAuth
 import OneCore
 import OnePostgres
+import OneProviders
 import OneServer
 
 struct Serve: AsyncParsableCommand {
@@ -97,12 +99,19 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let sessionLimit = RateLimit(requests: sessionRateLimit, burst: max(1, sessionRateLimit / 10))
-        let (embedder, generator) = try ai.components(ProcessInfo.processInfo.environment)
-        try await store.location.withNode(
-            ontologies: store.ontologies, sessionRateLimit: sessionLimit, embedder: embedder, generator: generator
-        ) { service, channel in
-            try await serve(service, channel: channel)
+        let providers = ProviderClient.make()
+        do {
+            let (embedder, generator) = try ai.components(ProcessInfo.processInfo.environment, client: providers)
+            try await store.location.withNode(
+                ontologies: store.ontologies, sessionRateLimit: sessionLimit, embedder: embedder, generator: generator
+            ) { service, channel in
+                try await serve(service, channel: channel)
+            }
+        } catch {
+            try? await providers.shutdown()
+            throw error
         }
+        try await providers.shutdown()
     }
 
     private func serve(_ service: OneService, channel: PostgresChangeChannel?) async throws {

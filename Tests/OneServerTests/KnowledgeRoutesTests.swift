@@ -19,10 +19,14 @@ struct KnowledgeRoutesTests {
             let label = try #require(
                 try await api.post("/api/knowledge", key: tenant.key, body: ["type": "label", "text": "topic:swift"]).expect(.created)["_id"]?.stringValue)
             #expect(try await api.get("/api/knowledge/\(documentId)", key: tenant.key).okJSON == document)
-            #expect(try await api.get("/api/knowledge", key: tenant.key).ids == [label, documentId])
+            // The document was cut into one chunk, linked to it and carrying its labels and source.
+            #expect(document["metadata"]?["chunks"] == 1)
+            let chunk = try #require(try await api.get("/api/knowledge?type=chunk", key: tenant.key).ids.first)
+            #expect(try await api.get("/api/knowledge/\(chunk)", key: tenant.key).okJSON["metadata"]?["documentId"] == .string(documentId))
+            #expect(try await api.get("/api/knowledge", key: tenant.key).ids == [label, chunk, documentId])
             #expect(try await api.get("/api/knowledge?type=label", key: tenant.key).ids == [label])
-            #expect(try await api.get("/api/knowledge?label=format:guide", key: tenant.key).ids == [documentId])
-            #expect(try await api.get("/api/knowledge?sourceThingId=\(thing)", key: tenant.key).ids == [documentId])
+            #expect(try await api.get("/api/knowledge?label=format:guide", key: tenant.key).ids == [chunk, documentId])
+            #expect(try await api.get("/api/knowledge?sourceThingId=\(thing)", key: tenant.key).ids == [chunk, documentId])
 
             try await server.expectUnchanged(tenant.groupId) {
                 try await api.post("/api/knowledge", key: tenant.key, body: ["type": "chunk"]).expectError(.badRequest, "VALIDATION_ERROR", field: "text")
@@ -36,6 +40,7 @@ struct KnowledgeRoutesTests {
             }
             try await api.delete("/api/knowledge/\(documentId)", key: tenant.key).expect(.ok)
             try await api.get("/api/knowledge/\(documentId)", key: tenant.key).expectError(.notFound, "NOT_FOUND")
+            // Its chunks went with it.
             #expect(try await api.get("/api/knowledge", key: tenant.key).ids == [label])
         }
     }

@@ -2,10 +2,11 @@
  * COneKernels — CPU kernels for sentence embedding and exact vector search.
  *
  * Every entry point dispatches at runtime: on x86-64 CPUs with AVX2, FMA and
- * F16C the vectorised variants are used, otherwise a portable scalar
- * implementation. The choice is made once, on first use, and never changes.
- * Setting the environment variable ONE_KERNELS_FORCE_SCALAR=1 before the first
- * call forces the scalar variants (used to test the fallback path).
+ * F16C the vectorised variants are used (plus an AVX-512F GEMM where
+ * available), otherwise a portable scalar implementation. The choice is made
+ * once, on first use, and never changes. The environment variable
+ * ONE_KERNELS_ISA=scalar or =avx2, set before the first call, caps the choice
+ * (used to test the fallback paths).
  *
  * All matrices are dense and row-major. Pointers must not alias unless stated.
  * The functions are pure with respect to their arguments and thread-safe.
@@ -29,7 +30,7 @@ extern "C" {
 
 /* ---- Introspection ----------------------------------------------------- */
 
-/** Name of the variant selected at runtime: "avx2+fma+f16c" or "scalar". */
+/** Name of the variant selected at runtime, e.g. "avx2+fma+f16c" or "scalar". */
 const char *one_kernels_isa(void);
 
 /* ---- Exact vector search ----------------------------------------------- */

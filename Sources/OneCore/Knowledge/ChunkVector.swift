@@ -87,13 +87,13 @@ public struct ChunkTextSearch: Sendable, Equatable {
     }
 }
 
-/// A record and how well it matched, higher being better.
-public struct ScoredKnowledge: Sendable {
-    public var knowledge: Knowledge
+/// A record's ID and how well it matched, higher being better.
+public struct ScoredID: Sendable, Equatable {
+    public var id: String
     public var score: Double
 
-    public init(knowledge: Knowledge, score: Double) {
-        self.knowledge = knowledge
+    public init(id: String, score: Double) {
+        self.id = id
         self.score = score
     }
 }

@@ -20,7 +20,9 @@ public struct Chunker: Sendable, Equatable {
     }
 
     public func chunks(of text: String) -> [String] {
-        let sentences = Self.sentences(of: text).flatMap(split(longSentence:))
+        // A "sentence" of punctuation alone has nothing to find.
+        let sentences = Self.sentences(of: text).filter { $0.contains { $0.isLetter || $0.isNumber } }
+            .flatMap(split(longSentence:))
         var chunks: [String] = []
         var current: [(text: String, tokens: Int)] = []
         var tokens = 0

@@ -3,7 +3,7 @@ extension OneService {
     static let embeddingBatch = 32
     /// A document with more chunks than this is written in steps of this many, its progress
     /// readable meanwhile in `metadata.ingest` (`status`, `chunks`, `embedded`).
-    static let ingestStep = 64
+    public static let ingestStep = 64
 
     /// One text's vector, checked against the embedder's declared shape.
     func embedOne(_ text: String) async throws -> [Float] {

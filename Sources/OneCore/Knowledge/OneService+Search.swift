@@ -15,18 +15,23 @@ extension OneService {
         }
         let filters = try Self.filters(input.filters)
         let mode = input.mode ?? .hybrid
-        let hits: [SearchHit]
+        let ranked: [ScoredID]
         switch mode {
         case .vector:
-            hits = try await vectorHits(query, limit: limit, filters: filters, in: scope)
+            ranked = try await nearest(query, limit: limit, filters: filters, in: scope)
         case .text:
-            hits = try await textHits(query, limit: limit, filters: filters, in: scope)
+            ranked = try await matching(query, limit: limit, filters: filters, in: scope)
         case .hybrid:
             let depth = max(limit * 4, 20)
-            async let byMeaning = vectorHits(query, limit: depth, filters: filters, in: scope)
-            async let byWords = textHits(query, limit: depth, filters: filters, in: scope)
-            hits = Self.fuse([try await byMeaning, try await byWords], limit: limit)
+            async let byMeaning = nearest(query, limit: depth, filters: filters, in: scope)
+            async let byWords = matching(query, limit: depth, filters: filters, in: scope)
+            ranked = Self.fuse([try await byMeaning, try await byWords], limit: limit)
         }
+        // Only the records returned are read, once.
+        let records = try await store.knowledge(ids: ranked.map(\.id), groupId: scope.groupId)
+        let byId = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // A chunk deleted since the index last read the log is left out, never shown.
+        let hits = ranked.compactMap { hit in byId[hit.id].map { SearchHit($0, score: hit.score) } }
         return SearchResults(results: hits, count: hits.count, mode: mode, embedder: mode == .text ? nil : embedder.model)
     }
 
@@ -41,45 +46,37 @@ extension OneService {
             documentId: try Validate.optionalID(input.documentId, .knowledge, field: "filters.documentId"))
     }
 
-    func vectorHits(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [SearchHit] {
+    /// The chunks nearest the query's vector, from the group's in-memory index.
+    func nearest(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [ScoredID] {
         async let rows = vectorIndexes.rows(
             groupId: scope.groupId, model: embedder.model, dimensions: embedder.dimensions, store: store)
-        guard let vector = try await embedder.embed([query]).first else { return [] }
-        let nearest = try await rows.nearest(to: vector, limit: limit, filters: filters)
-        let records = try await store.knowledge(ids: nearest.map(\.id), groupId: scope.groupId)
-        let byId = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        // A chunk deleted since the index last read the log is left out, never shown.
-        return nearest.compactMap { hit in byId[hit.id].map { SearchHit($0, score: Double(hit.score)) } }
+        let vector = try await embedOne(query)
+        return try await rows.nearest(to: vector, limit: limit, filters: filters).map { ScoredID(id: $0.id, score: Double($0.score)) }
     }
 
-    func textHits(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [SearchHit] {
+    /// The chunks whose words match the query's, from the store's full-text index.
+    func matching(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [ScoredID] {
         var seen = Set<String>()
         let terms = TextTerms.words(in: query).filter { !TextTerms.isStopWord($0) && seen.insert($0).inserted }.prefix(32)
         guard !terms.isEmpty else { return [] }
-        let found = try await store.searchChunks(
-            ChunkTextSearch(groupId: scope.groupId, terms: Array(terms), filters: filters, limit: limit))
-        return found.map { SearchHit($0.knowledge, score: $0.score) }
+        return try await store.searchChunks(ChunkTextSearch(groupId: scope.groupId, terms: Array(terms), filters: filters, limit: limit))
     }
 
     /// Reciprocal rank fusion: each list adds 1 / (k + rank) to a chunk's score.
-    static func fuse(_ lists: [[SearchHit]], limit: Int) -> [SearchHit] {
-        var fused: [String: SearchHit] = [:]
+    static func fuse(_ lists: [[ScoredID]], limit: Int) -> [ScoredID] {
+        var fused: [String: Double] = [:]
         var order: [String] = []
         for list in lists {
             for (rank, hit) in list.enumerated() {
-                let score = 1 / (fusionConstant + Double(rank + 1))
-                if fused[hit.id] == nil {
-                    order.append(hit.id)
-                    var first = hit
-                    first.score = 0
-                    fused[hit.id] = first
-                }
-                fused[hit.id]?.score += score
+                if fused[hit.id] == nil { order.append(hit.id) }
+                fused[hit.id, default: 0] += 1 / (fusionConstant + Double(rank + 1))
             }
         }
-        let ranked = order.compactMap { fused[$0] }.enumerated().sorted {
-            $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset
+        // Ties keep the order first seen, so equal scores rank stably.
+        let ranked = order.enumerated().sorted {
+            let (left, right) = (fused[$0.element] ?? 0, fused[$1.element] ?? 0)
+            return left != right ? left > right : $0.offset < $1.offset
         }
-        return ranked.prefix(limit).map(\.element)
+        return ranked.prefix(limit).map { ScoredID(id: $0.element, score: fused[$0.element] ?? 0) }
     }
 }

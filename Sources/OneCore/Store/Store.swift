@@ -214,8 +214,9 @@ public protocol KnowledgeStore: Sendable {
     /// Live knowledge of a group by ID, in no particular order; IDs not found are left out.
     func knowledge(ids: [String], groupId: String) async throws -> [Knowledge]
     /// The group's live chunks matching any of the search's terms, best first (BM25 or the
-    /// database's own full-text rank), served by a full-text index.
-    func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredKnowledge]
+    /// database's own full-text rank), served by a full-text index: IDs and scores only, so
+    /// ranking never reads the records it does not return.
+    func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredID]
     /// The group's live chunks embedded by `model`, with the log's sequence as of the read.
     func chunkVectors(groupId: String, model: String) async throws -> ChunkVectorSnapshot
     /// Chunks of the group created (with a vector of `model`) or deleted after `sequence`, from
