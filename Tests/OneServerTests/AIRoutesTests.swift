@@ -61,9 +61,11 @@ struct AIRoutesTests {
             let names = Set((extracted["entities"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
             #expect(names.isSuperset(of: ["Ada Lovelace", "Charles Babbage", "London"]))
             let entities = extracted["entities"]?.arrayValue ?? []
-            let london = entities.first { $0["name"]?.stringValue == "London" }
-            #expect(london?.objectValue?["type"] == "entity")
-            #expect(london?.objectValue?["properties"]?["entityType"] == "location")
+            let london = try #require(entities.first(where: { $0["name"] == "London" }))
+            let londonType = london["type"]
+            let londonKind = london["properties"]?["entityType"]
+            #expect(londonType == "entity")
+            #expect(londonKind == "location")
             #expect(extracted["connections"]?.arrayValue?.count == names.count)
             #expect(extracted["connections"]?.arrayValue?.allSatisfy { $0["type"] == "references" && $0["fromId"] == .string(source) } == true)
 
