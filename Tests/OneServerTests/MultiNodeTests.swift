@@ -63,4 +63,34 @@ struct MultiNodeTests {
             #expect(sequences.count >= 7)
         }
     }
+
+    @Test("a node's vector index follows the log: chunks written and deleted through node A are found and then gone on node B")
+    func vectorIndexFollowsTheLog() async throws {
+        try await PostgresTestDatabase.withFreshDatabase { url in
+            let initialised = try JSONValue(jsonText: try OneProcess.run(["init", "--database", url, "--json"]).output)
+            let key = try #require(initialised["apiKey"]?.stringValue)
+            let a = try OneProcess.serve(database: url, extra: ["--embedder", "lexical"])
+            let b = try OneProcess.serve(database: url, extra: ["--embedder", "lexical"])
+            defer { for node in [a, b] { node.process.terminate(); node.process.waitUntilExit() } }
+            try await OneProcess.waitForHealth(port: a.port)
+            try await OneProcess.waitForHealth(port: b.port)
+            let search: JSONValue = ["query": "sourdough starter", "mode": "vector"]
+            // B loads its (empty) index first, so what follows must reach it through the log.
+            let before = try await OneProcess.request(port: b.port, "POST", "/api/knowledge/search", key: key, body: search)
+            #expect(before.status == 200)
+            #expect(before.json["count"] == 0)
+
+            let document = try await OneProcess.request(
+                port: a.port, "POST", "/api/knowledge", key: key,
+                body: ["type": "document", "text": "Sourdough bread rises with a starter of wild yeast."])
+            #expect(document.status == 201)
+            let id = try #require(document.json["_id"]?.stringValue)
+            let found = try await OneProcess.request(port: b.port, "POST", "/api/knowledge/search", key: key, body: search)
+            #expect(found.json["results"]?.arrayValue?.first?["documentId"] == .string(id))
+
+            #expect(try await OneProcess.request(port: a.port, "DELETE", "/api/knowledge/\(id)", key: key).status == 200)
+            let gone = try await OneProcess.request(port: b.port, "POST", "/api/knowledge/search", key: key, body: search)
+            #expect(gone.json["count"] == 0)
+        }
+    }
 }

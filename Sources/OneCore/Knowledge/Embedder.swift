@@ -32,6 +32,17 @@ public struct Embedding: Sendable, Equatable {
     /// Reads what ``bytes`` wrote; `nil` when the length is not a whole number of floats.
     public static func vector<Bytes: Collection<UInt8>>(from bytes: Bytes) -> [Float]? {
         guard bytes.count % 4 == 0 else { return nil }
+        #if _endian(little)
+        // The stored form is the machine's own: one copy.
+        if let copied = bytes.withContiguousStorageIfAvailable({ raw in
+            [Float](unsafeUninitializedCapacity: raw.count / 4) { floats, count in
+                UnsafeMutableRawBufferPointer(floats).copyMemory(from: UnsafeRawBufferPointer(raw))
+                count = raw.count / 4
+            }
+        }) {
+            return copied
+        }
+        #endif
         var vector = [Float]()
         vector.reserveCapacity(bytes.count / 4)
         var iterator = bytes.makeIterator()
