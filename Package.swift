@@ -129,6 +129,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "embedding-bench",
+            dependencies: ["OneCore", "OneEmbedding", "COneKernels"],
+            path: "Benchmarks/EmbeddingBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OneEmbeddingTests",
             dependencies: ["OneEmbedding"],

@@ -35,29 +35,24 @@ public final class VectorIndexes: Sendable {
             registry.indexes[key] = index
             return index
         }
+        let before = index.bytes.load(ordering: .relaxed)
         let rows = try await index.current(store: store)
-        await evictIfOverBudget(keeping: key)
+        // Only an index that grew can push the total over the budget.
+        if index.bytes.load(ordering: .relaxed) > before { evictIfOverBudget(keeping: key) }
         return rows
     }
 
-    private func evictIfOverBudget(keeping kept: Key) async {
-        let candidates = registry.withLock { registry in
-            registry.indexes.filter { $0.key != kept }.sorted { registry.lastUsed[$0.key, default: 0] < registry.lastUsed[$1.key, default: 0] }
-        }
-        guard !candidates.isEmpty else { return }
-        var sizes: [Key: Int] = [:]
-        var total = 0
-        for (key, index) in candidates {
-            sizes[key] = await index.bytes
-            total += sizes[key, default: 0]
-        }
-        if let kept = registry.withLock({ $0.indexes[kept] }) { total += await kept.bytes }
-        guard total > memoryBudget else { return }
+    /// Drops the least recently searched indexes (never `kept`) until the total fits the budget.
+    private func evictIfOverBudget(keeping kept: Key) {
         registry.withLock { registry in
-            for (key, _) in candidates where total > memoryBudget {
+            var total = registry.indexes.values.reduce(0) { $0 + $1.bytes.load(ordering: .relaxed) }
+            guard total > memoryBudget else { return }
+            let oldestFirst = registry.indexes.keys.filter { $0 != kept }
+                .sorted { registry.lastUsed[$0, default: 0] < registry.lastUsed[$1, default: 0] }
+            for key in oldestFirst where total > memoryBudget {
+                total -= registry.indexes[key]?.bytes.load(ordering: .relaxed) ?? 0
                 registry.indexes[key] = nil
                 registry.lastUsed[key] = nil
-                total -= sizes[key, default: 0]
             }
         }
     }
@@ -67,6 +62,8 @@ public final class VectorIndexes: Sendable {
 /// (``VectorRows`` is a value) and scan outside it, in parallel.
 actor GroupVectorIndex {
     let key: VectorIndexes.Key
+    /// The memory the rows hold, readable without a hop onto the actor.
+    nonisolated let bytes = Atomic<Int>(0)
     private var rows: VectorRows
     private var loaded = false
     private var refreshing: Task<VectorRows, any Error>?
@@ -75,8 +72,6 @@ actor GroupVectorIndex {
         self.key = key
         rows = VectorRows(model: key.model, dimensions: dimensions)
     }
-
-    var bytes: Int { rows.bytes }
 
     /// The rows brought up to the log's end. Concurrent callers share one catch-up.
     func current(store: any KnowledgeStore) async throws -> VectorRows {
@@ -103,6 +98,7 @@ actor GroupVectorIndex {
                 }
             }
             rows.through = max(rows.through, read.through)
+            bytes.store(rows.bytes, ordering: .relaxed)
             if !read.hasMore { return rows }
         }
     }

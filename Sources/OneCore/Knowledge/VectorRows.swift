@@ -1,4 +1,6 @@
 import COneKernels
+import Dispatch
+import Foundation
 
 /// Storage for a fixed number of vectors as IEEE half floats (half the memory, and so half the
 /// time of a scan, which is bound by memory bandwidth).
@@ -32,7 +34,7 @@ final class VectorBlock: @unchecked Sendable {
 /// An exact nearest-neighbour index over one group's chunk vectors of one model: every live
 /// row is scored against the query (SIMD, half floats) and the best kept. A value: copies are
 /// snapshots, cheap to hand to readers while the owner appends.
-struct VectorRows: Sendable {
+package struct VectorRows: Sendable {
     struct Entry: Sendable {
         var id: String
         var documentId: String?
@@ -49,7 +51,7 @@ struct VectorRows: Sendable {
     /// The event sequence the rows reflect.
     var through: Int64 = 0
 
-    init(model: String, dimensions: Int) {
+    package init(model: String, dimensions: Int) {
         self.model = model
         self.dimensions = dimensions
     }
@@ -58,7 +60,7 @@ struct VectorRows: Sendable {
     var bytes: Int { blocks.count * VectorBlock.capacity * dimensions * 2 + entries.count * 160 }
 
     /// Adds a chunk; one already present, or of the wrong dimension, is left alone.
-    mutating func add(_ chunk: ChunkVector) {
+    package mutating func add(_ chunk: ChunkVector) {
         guard slots[chunk.id] == nil, chunk.vector.count == dimensions else { return }
         let slot = entries.count
         if slot % VectorBlock.capacity == 0 { blocks.append(VectorBlock(dimensions: dimensions)) }
@@ -87,20 +89,45 @@ struct VectorRows: Sendable {
     }
 
     /// The `limit` live rows most similar to `query` (dot product; vectors are normalised, so
-    /// this is cosine), best first, among those the filters admit.
-    func nearest(to query: [Float], limit: Int, filters: KnowledgeFilters) -> [(id: String, score: Float)] {
+    /// this is cosine), best first, among those the filters admit. A large index is scanned by
+    /// several threads at once, each over its share of the blocks (`parallelism`, default one
+    /// per core), so one query's latency falls with the cores.
+    package func nearest(
+        to query: [Float], limit: Int, filters: KnowledgeFilters, parallelism: Int = VectorRows.cores
+    ) -> [(id: String, score: Float)] {
         guard query.count == dimensions, limit > 0, !entries.isEmpty else { return [] }
+        let shares = entries.count >= Self.parallelThreshold ? max(1, min(parallelism, blocks.count)) : 1
+        let best: TopScores
+        if shares == 1 {
+            best = scan(blocks.indices, query, limit, filters)
+        } else {
+            let partial = Partials(count: shares)
+            let rows = self
+            DispatchQueue.concurrentPerform(iterations: shares) { share in
+                let range = stride(from: share, to: rows.blocks.count, by: shares)
+                partial.set(share, rows.scan(range, query, limit, filters))
+            }
+            best = partial.merged(limit: limit)
+        }
+        return best.ranked.map { (entries[$0.slot].id, $0.score) }
+    }
+
+    /// Rows from which a scan is shared between threads: below it, the hand-off costs more than it saves.
+    static let parallelThreshold = 4 * VectorBlock.capacity
+    package static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    private func scan<Blocks: Sequence<Int>>(_ blockIndexes: Blocks, _ query: [Float], _ limit: Int, _ filters: KnowledgeFilters) -> TopScores {
         var best = TopScores(limit: limit)
-        var scores = [Float](repeating: 0, count: min(entries.count, VectorBlock.capacity))
+        var scores = [Float](repeating: 0, count: VectorBlock.capacity)
         query.withUnsafeBufferPointer { queryBuffer in
             guard let query = queryBuffer.baseAddress else { return }
-            for (index, block) in blocks.enumerated() {
+            for index in blockIndexes {
                 let start = index * VectorBlock.capacity
                 let rows = min(VectorBlock.capacity, entries.count - start)
-                guard rows > 0 else { break }
+                guard rows > 0 else { continue }
                 scores.withUnsafeMutableBufferPointer { scores in
                     guard let out = scores.baseAddress else { return }
-                    one_scores_f16(query, block.storage, rows, Int32(dimensions), out)
+                    one_scores_f16(query, blocks[index].storage, rows, Int32(dimensions), out)
                 }
                 for row in 0..<rows where best.wouldKeep(scores[row]) {
                     let slot = start + row
@@ -114,7 +141,27 @@ struct VectorRows: Sendable {
                 }
             }
         }
-        return best.ranked.map { (entries[$0.slot].id, $0.score) }
+        return best
+    }
+}
+
+/// Each thread's best rows of a shared scan, merged once all are in.
+private final class Partials: @unchecked Sendable {
+    private var parts: [TopScores?]
+    private let lock = NSLock()
+
+    init(count: Int) { parts = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ part: TopScores) { lock.withLock { parts[index] = part } }
+
+    func merged(limit: Int) -> TopScores {
+        lock.withLock {
+            var best = TopScores(limit: limit)
+            for part in parts.compactMap({ $0 }) {
+                for (score, slot) in part.ranked where best.wouldKeep(score) { best.insert(score, slot) }
+            }
+            return best
+        }
     }
 }
 
