@@ -92,6 +92,26 @@ extension SQLiteTransaction {
             ])
     }
 
+    /// One INSERT for up to a hundred things at a time.
+    func insertThings(_ things: [Thing]) async throws {
+        var start = things.startIndex
+        while start < things.endIndex {
+            let slice = things[start..<min(start + 100, things.endIndex)]
+            var arguments = StatementArguments()
+            for thing in slice {
+                _ = arguments.append(contentsOf: [
+                    thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status,
+                    JSONValue(thing.tags).jsonText(), thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
+                ])
+            }
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
+            try execute(
+                "INSERT INTO things (id, groupId, type, name, properties, status, tags, createdBy, createdAt, updatedAt, deletedAt) VALUES "
+                    + values, arguments)
+            start = slice.endIndex
+        }
+    }
+
     func updateThing(_ thing: Thing) async throws {
         try execute(
             """

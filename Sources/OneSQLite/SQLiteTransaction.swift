@@ -86,4 +86,36 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
             id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
             targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change))
     }
+
+    /// One INSERT for up to a hundred events at a time, their sequences read back in order.
+    func append(contentsOf drafts: [EventDraft]) async throws {
+        let timestamp = clock.now()
+        var start = drafts.startIndex
+        while start < drafts.endIndex {
+            let slice = drafts[start..<min(start + 100, drafts.endIndex)]
+            let ids = slice.map { _ in self.ids.make(.event) }
+            var arguments = StatementArguments()
+            for (id, draft) in zip(ids, slice) {
+                _ = arguments.append(contentsOf: [
+                    id, draft.groupId, draft.type, draft.actorId, draft.targetId, timestamp, draft.metadata.jsonText(),
+                    draft.change.map { $0.json.jsonText() },
+                ])
+            }
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
+            let sequences = try run { db in
+                try Int64.fetchAll(
+                    db.cachedStatement(
+                        sql: "INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change) VALUES "
+                            + values + " RETURNING sequence"),
+                    arguments: arguments)
+            }
+            guard sequences.count == slice.count else { throw OneError(.internal, "the store appended fewer events than asked") }
+            for ((id, draft), sequence) in zip(zip(ids, slice), sequences) {
+                events.append(Event(
+                    id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
+                    targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change))
+            }
+            start = slice.endIndex
+        }
+    }
 }

@@ -41,11 +41,12 @@ struct ServingLimitsTests {
             let connection = try RawConnection(port: port)
             connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             let start = ContinuousClock.now
-            let (text, closed) = await connection.readUntilClosed(limit: .seconds(10))
+            let (text, closed) = await connection.readUntilClosed(limit: .seconds(20))
             #expect(text.hasPrefix("HTTP/1.1 200"))
             #expect(closed)
+            // Not before the timeout; the upper bound is loose because the full suite loads the machine.
             let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(6), "closed after \(elapsed)")
+            #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(15), "closed after \(elapsed)")
         }
     }
 

@@ -51,7 +51,9 @@ extension OneService {
         async let rows = vectorIndexes.rows(
             groupId: scope.groupId, model: embedder.model, dimensions: embedder.dimensions, store: store)
         let vector = try await embedOne(query)
-        return try await rows.nearest(to: vector, limit: limit, filters: filters).map { ScoredID(id: $0.id, score: Double($0.score)) }
+        return vectorIndexes.nearest(in: try await rows, to: vector, limit: limit, filters: filters).map {
+            ScoredID(id: $0.id, score: Double($0.score))
+        }
     }
 
     /// The chunks whose words match the query's, from the store's full-text index.

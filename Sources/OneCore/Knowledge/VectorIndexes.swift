@@ -18,6 +18,9 @@ public final class VectorIndexes: Sendable {
 
     public let memoryBudget: Int
     private let registry = Mutex(Registry())
+    /// Scans running now: a lone scan is shared between the cores, but when several run the
+    /// cores are busy already and each scans alone.
+    private let scansRunning = Atomic<Int>(0)
 
     public init(memoryBudget: Int = 2 << 30) {
         self.memoryBudget = memoryBudget
@@ -40,6 +43,13 @@ public final class VectorIndexes: Sendable {
         // Only an index that grew can push the total over the budget.
         if index.bytes.load(ordering: .relaxed) > before { evictIfOverBudget(keeping: key) }
         return rows
+    }
+
+    /// The rows nearest `query` in `rows`, on all cores when no other scan is running.
+    func nearest(in rows: VectorRows, to query: [Float], limit: Int, filters: KnowledgeFilters) -> [(id: String, score: Float)] {
+        let running = scansRunning.add(1, ordering: .relaxed).newValue
+        defer { scansRunning.subtract(1, ordering: .relaxed) }
+        return rows.nearest(to: query, limit: limit, filters: filters, parallelism: running == 1 ? VectorRows.cores : 1)
     }
 
     /// Drops the least recently searched indexes (never `kept`) until the total fits the budget.

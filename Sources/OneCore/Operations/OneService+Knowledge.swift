@@ -67,7 +67,7 @@ extension OneService {
             let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
             try await TenantTree.admit(count, into: chain, transaction)
             for record in records { try await transaction.insertKnowledge(record) }
-            for event in events { try await transaction.append(event) }
+            try await transaction.append(contentsOf: events)
         }
     }
 

@@ -60,7 +60,7 @@ extension OneService {
             let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
             try await TenantTree.admit(UsageCounts(things: created.count), into: chain, transaction)
             try await transaction.insertThings(created.map(\.thing))
-            for item in created { try await transaction.append(item.event) }
+            try await transaction.append(contentsOf: created.map(\.event))
             return created.map(\.thing)
         }
     }

@@ -97,10 +97,16 @@ public protocol StoreTransaction: IdentityTransaction {
     /// Appends an event; the store gives it its ID, time and sequence, and ``Store/write(_:)``
     /// returns it once committed.
     func append(_ draft: EventDraft) async throws
+    /// Appends several events in order; adapters may do it in one statement.
+    func append(contentsOf drafts: [EventDraft]) async throws
 }
 
 extension StoreTransaction {
     public func insertThings(_ things: [Thing]) async throws {
         for thing in things { try await insertThing(thing) }
+    }
+
+    public func append(contentsOf drafts: [EventDraft]) async throws {
+        for draft in drafts { try await append(draft) }
     }
 }

@@ -53,10 +53,10 @@ struct OneProcess {
         return (process, port)
     }
 
-    /// Waits until `GET /health` answers 200 on `port`.
+    /// Waits until `GET /health` answers 200 on `port`: up to 30 s, as the full suite loads the machine.
     static func waitForHealth(port: Int) async throws {
         let url = URL(string: "http://127.0.0.1:\(port)/health")!
-        for _ in 0..<150 {
+        for _ in 0..<300 {
             if let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 {
                 return
             }
