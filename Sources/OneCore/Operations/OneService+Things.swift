@@ -45,7 +45,9 @@ extension OneService {
     /// Creates several things in one write, each checked and logged exactly as
     /// ``createThing(_:in:)`` would, and admitted to the quotas together: all are created or,
     /// should one be refused, none is. A refused input is named by ``ItemFailure/index``.
-    public func createThings(_ inputs: [NewThing], in scope: Scope) async throws -> [Thing] {
+    ///
+    /// Each thing comes with its JSON, built once for its event and reused for the answer.
+    public func createThings(_ inputs: [NewThing], in scope: Scope) async throws -> [(thing: Thing, json: JSONValue)] {
         try AccessPolicy.require(scope.principal, .create, .things)
         var created: [(thing: Thing, event: EventDraft)] = []
         created.reserveCapacity(inputs.count)
@@ -61,7 +63,7 @@ extension OneService {
             try await TenantTree.admit(UsageCounts(things: created.count), into: chain, transaction)
             try await transaction.insertThings(created.map(\.thing))
             try await transaction.append(contentsOf: created.map(\.event))
-            return created.map(\.thing)
+            return created.map { ($0.thing, $0.event.change?.after ?? $0.thing.json) }
         }
     }
 

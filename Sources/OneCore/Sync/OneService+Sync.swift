@@ -54,7 +54,7 @@ extension OneService {
                 let creations = pending.compactMap { item in item.plan.newThing.map { (item.index, $0) } }
                 var ids: [Int: String] = [:]
                 if !creations.isEmpty {
-                    let things = try await self.createThings(creations.map(\.1.input), in: scope)
+                    let things = try await self.createThings(creations.map(\.1.input), in: scope).map(\.thing)
                     try await self.write { transaction in
                         for (creation, thing) in zip(creations, things) {
                             try await transaction.saveSyncLink(
