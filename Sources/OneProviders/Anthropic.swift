@@ -61,34 +61,22 @@ public struct AnthropicGenerator: TextGenerator {
     public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         var body = body(request)
         body["stream"] = true
-        let events = http.events(url, .object(body))
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var usage = TokenUsage(prompt: 0, completion: 0)
-                    for try await event in events {
-                        guard let payload = (try? JSONValue(storedText: event.data))?.objectValue else { continue }
-                        switch payload["type"]?.stringValue {
-                        case "message_start":
-                            usage.prompt = payload["message"]?.objectValue?["usage"]?.objectValue?["input_tokens"]?.integerValue ?? 0
-                        case "content_block_delta":
-                            if let text = payload["delta"]?.objectValue?["text"]?.stringValue { continuation.yield(.delta(text)) }
-                        case "message_delta":
-                            usage.completion = payload["usage"]?.objectValue?["output_tokens"]?.integerValue ?? usage.completion
-                        case "error":
-                            let message = payload["error"]?.objectValue?["message"]?.stringValue ?? "an error"
-                            throw OneError(.providerError, "Anthropic stopped with \(message)")
-                        default:
-                            continue
-                        }
-                    }
-                    continuation.yield(.finished(usage))
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        return generation(from: http.events(url, .object(body))) { event, usage, yield in
+            guard let payload = (try? JSONValue(storedText: event.data))?.objectValue else { return true }
+            switch payload["type"]?.stringValue {
+            case "message_start":
+                usage.prompt = payload["message"]?.objectValue?["usage"]?.objectValue?["input_tokens"]?.integerValue ?? 0
+            case "content_block_delta":
+                if let text = payload["delta"]?.objectValue?["text"]?.stringValue { yield(text) }
+            case "message_delta":
+                usage.completion = payload["usage"]?.objectValue?["output_tokens"]?.integerValue ?? usage.completion
+            case "error":
+                let message = payload["error"]?.objectValue?["message"]?.stringValue ?? "an error"
+                throw OneError(.providerError, "Anthropic stopped with \(message)")
+            default:
+                break
             }
-            continuation.onTermination = { _ in task.cancel() }
+            return true
         }
     }
 

@@ -96,28 +96,13 @@ public struct OpenAIGenerator: TextGenerator {
         var body = body(request)
         body["stream"] = true
         body["stream_options"] = ["include_usage": true]
-        let events = http.events(configuration.baseURL + "/chat/completions", .object(body))
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var usage = TokenUsage(prompt: 0, completion: 0)
-                    for try await event in events {
-                        if event.data == "[DONE]" { break }
-                        guard let chunk = try? JSONValue(storedText: event.data) else { continue }
-                        if let delta = chunk.objectValue?["choices"]?.arrayValue?.first?.objectValue?["delta"]?.objectValue?["content"]?.stringValue,
-                            !delta.isEmpty
-                        {
-                            continuation.yield(.delta(delta))
-                        }
-                        if chunk.objectValue?["usage"]?.objectValue != nil { usage = Self.usage(chunk) }
-                    }
-                    continuation.yield(.finished(usage))
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        return generation(from: http.events(configuration.baseURL + "/chat/completions", .object(body))) { event, usage, yield in
+            if event.data == "[DONE]" { return false }
+            guard let chunk = try? JSONValue(storedText: event.data) else { return true }
+            let delta = chunk.objectValue?["choices"]?.arrayValue?.first?.objectValue?["delta"]?.objectValue?["content"]?.stringValue
+            if let delta, !delta.isEmpty { yield(delta) }
+            if chunk.objectValue?["usage"]?.objectValue != nil { usage = Self.usage(chunk) }
+            return true
         }
     }
 

@@ -78,6 +78,30 @@ struct ProviderHTTP: Sendable {
     }
 }
 
+/// A provider's streamed answer read into generation events: `read` looks at each server-sent
+/// event, yields the text it carries and updates the usage, and returns false at the stream's
+/// end marker. Cancelling the consumer cancels the provider's request.
+func generation(
+    from events: AsyncThrowingStream<ServerSentEvent, any Error>,
+    _ read: @escaping @Sendable (ServerSentEvent, inout TokenUsage, (String) -> Void) throws -> Bool
+) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    AsyncThrowingStream { continuation in
+        let task = Task {
+            do {
+                var usage = TokenUsage(prompt: 0, completion: 0)
+                for try await event in events {
+                    guard try read(event, &usage, { continuation.yield(.delta($0)) }) else { break }
+                }
+                continuation.yield(.finished(usage))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+    }
+}
+
 /// One Server-Sent Event: its `event:` name, if any, and its `data:` lines joined.
 struct ServerSentEvent: Sendable, Equatable {
     var name: String?

@@ -9,32 +9,15 @@ struct AIController {
 
     var routes: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
-        routes.post("embed") { request, context in
-            var request = request
-            let input = try await request.decodeBody(EmbedRequest.self, context: context)
-            return JSON(try await service.embedTexts(input, in: try await context.scope(service, request)))
-        }
-        routes.post("generate") { request, context in
-            var request = request
-            let input = try await request.decodeBody(GenerateRequest.self, context: context)
-            return JSON(try await service.generate(input, in: try await context.scope(service, request)))
-        }
+        routes.post("embed", EmbedRequest.self, service: service) { try await service.embedTexts($0, in: $1) }
+        routes.post("generate", GenerateRequest.self, service: service) { try await service.generate($0, in: $1) }
         routes.post("stream") { request, context in
             var request = request
             let input = try await request.decodeBody(GenerateRequest.self, context: context)
-            let scope = try await context.scope(service, request)
-            return try await stream(input, in: scope)
+            return try await stream(input, in: try await context.scope(service, request))
         }
-        routes.post("chat") { request, context in
-            var request = request
-            let input = try await request.decodeBody(ChatRequest.self, context: context)
-            return JSON(try await service.chat(input, in: try await context.scope(service, request)))
-        }
-        routes.post("extract") { request, context in
-            var request = request
-            let input = try await request.decodeBody(ExtractRequest.self, context: context)
-            return JSON(try await service.extract(input, in: try await context.scope(service, request)), status: .created)
-        }
+        routes.post("chat", ChatRequest.self, service: service) { try await service.chat($0, in: $1) }
+        routes.post("extract", ExtractRequest.self, service: service, status: .created) { try await service.extract($0, in: $1) }
         return routes
     }
 

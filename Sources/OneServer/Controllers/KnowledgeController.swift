@@ -22,16 +22,8 @@ struct KnowledgeController {
             let input = try await request.decodeBody(NewKnowledge.self, context: context)
             return JSON(try await service.createKnowledge(input, in: try await context.scope(service, request)), status: .created)
         }
-        routes.post("search") { request, context in
-            var request = request
-            let input = try await request.decodeBody(KnowledgeSearch.self, context: context)
-            return JSON(try await service.searchKnowledge(input, in: try await context.scope(service, request)))
-        }
-        routes.post("embed") { request, context in
-            var request = request
-            let input = try await request.decodeBody(EmbedRequest.self, context: context)
-            return JSON(try await service.embedTexts(input, in: try await context.scope(service, request)))
-        }
+        routes.post("search", KnowledgeSearch.self, service: service) { try await service.searchKnowledge($0, in: $1) }
+        routes.post("embed", EmbedRequest.self, service: service) { try await service.embedTexts($0, in: $1) }
         routes.get(":id") { request, context in
             JSON(try await service.knowledge(id: try context.id, in: try await context.scope(service, request)))
         }
