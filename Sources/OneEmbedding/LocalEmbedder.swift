@@ -44,6 +44,22 @@ public final class LocalEmbedder: Embedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
+        guard texts.count >= 2 * cores else { return await enqueue(texts) }
+        // A large batch (a document's chunks) is split so that every core takes a share.
+        let size = (texts.count + cores - 1) / cores
+        return await withTaskGroup(of: (Int, [[Float]]).self) { group in
+            for start in stride(from: 0, to: texts.count, by: size) {
+                let slice = Array(texts[start..<min(start + size, texts.count)])
+                group.addTask { (start, await self.enqueue(slice)) }
+            }
+            var parts: [(Int, [[Float]])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
+
+    /// Queues one job and waits for its vectors.
+    private func enqueue(_ texts: [String]) async -> [[Float]] {
         guard !texts.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let startWorker = queue.withLock { queue in
@@ -56,14 +72,17 @@ public final class LocalEmbedder: Embedder {
         }
     }
 
-    /// Takes waiting jobs, up to a batch's worth of texts (at least one job), embeds them in one
-    /// call and answers each; stops when none wait.
+    /// Takes waiting jobs, up to its share of the waiting texts (at least one job), embeds them
+    /// in one call and answers each; stops when none wait.
     private func work() {
         while true {
             let jobs: [Job] = queue.withLock { queue in
+                // A fair share of what waits, so the other cores' workers get the rest.
+                let waiting = queue.jobs.reduce(0) { $0 + $1.texts.count }
+                let share = min(Self.maxBatch, max(1, (waiting + cores - 1) / cores))
                 var taken = 0
                 var count = 0
-                while taken < queue.jobs.count, taken == 0 || count + queue.jobs[taken].texts.count <= Self.maxBatch {
+                while taken < queue.jobs.count, taken == 0 || count + queue.jobs[taken].texts.count <= share {
                     count += queue.jobs[taken].texts.count
                     taken += 1
                 }

@@ -22,6 +22,8 @@ public struct NewKnowledge: Codable, Sendable {
 
 extension OneService {
     static let maxKnowledgeText = 100_000
+    /// A document is chunked, so it may be longer: up to what a request body holds.
+    static let maxDocumentText = 1_000_000
     static let maxLabels = 100
 
     /// Creates knowledge. A `document` is cut into chunks, each embedded and stored linked to it
@@ -32,7 +34,8 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .create, .knowledge)
         let type = try Validate.text(input.type, field: "type", maxLength: 100)
         try ontology.checkKnowledgeType(type)
-        let text = try Validate.optionalText(input.text, field: "text", maxLength: Self.maxKnowledgeText)
+        let text = try Validate.optionalText(
+            input.text, field: "text", maxLength: type == "document" ? Self.maxDocumentText : Self.maxKnowledgeText)
         if text == nil, type != "vector_only" {
             throw OneError.validation("text", "text is required for knowledge of type \(type)")
         }
