@@ -26,6 +26,13 @@ struct AIOptions: ParsableArguments {
     @Option(name: .customLong("models"), help: "Directory of downloaded models (see 'one models pull'). Default: $ONE_MODELS_DIR or ./one-data/models.")
     var modelsDirectory: String?
 
+    @Option(name: .customLong("vector-memory"), help: "MiB the in-memory vector indexes may hold; the least recently searched groups' are dropped past it (and reloaded when searched).")
+    var vectorMemory: Int = 2048
+
+    func validate() throws {
+        guard (16...1_048_576).contains(vectorMemory) else { throw ValidationError("--vector-memory must be 16 to 1048576 MiB") }
+    }
+
     static func modelsDirectory(_ option: String?, _ environment: [String: String]) -> String {
         option ?? environment["ONE_MODELS_DIR"] ?? "./one-data/models"
     }

@@ -103,7 +103,8 @@ struct Serve: AsyncParsableCommand {
         do {
             let (embedder, generator) = try ai.components(ProcessInfo.processInfo.environment, client: providers)
             try await store.location.withNode(
-                ontologies: store.ontologies, sessionRateLimit: sessionLimit, embedder: embedder, generator: generator
+                ontologies: store.ontologies, sessionRateLimit: sessionLimit, embedder: embedder, generator: generator,
+                vectorIndexes: VectorIndexes(memoryBudget: ai.vectorMemory << 20)
             ) { service, channel in
                 try await serve(service, channel: channel)
             }

@@ -143,6 +143,29 @@ struct KnowledgeSearchTests {
         }
     }
 
+    @Test("indexes dropped past the memory budget are reloaded when searched, and answer the same")
+    func eviction() async throws {
+        // A budget of one byte: every search of one group drops the other's index.
+        try await TestServer.run(vectorIndexes: VectorIndexes(memoryBudget: 1)) { server in
+            let api = server.api
+            let first = try await server.makeTenant()
+            let second = try await server.makeTenant()
+            let bread = try await Self.ingest(api, first, Self.bread, title: "Baking")
+            let stars = try await Self.ingest(api, second, Self.stars, title: "Stars")
+            for _ in 0..<3 {
+                let inFirst = try await Self.search(api, first, ["query": "sourdough starter", "mode": "vector"])
+                #expect(inFirst.records.first?["documentId"] == .string(bread))
+                let inSecond = try await Self.search(api, second, ["query": "neutron star", "mode": "vector"])
+                #expect(inSecond.records.first?["documentId"] == .string(stars))
+            }
+            // A chunk written while its group's index was dropped is found after the reload.
+            let more = try await Self.ingest(api, first, Self.money, title: "Saving")
+            _ = try await Self.search(api, second, ["query": "neutron", "mode": "vector"])
+            let found = try await Self.search(api, first, ["query": "index fund fees", "mode": "vector"])
+            #expect(found.records.first?["documentId"] == .string(more))
+        }
+    }
+
     static func ingest(
         _ api: API, _ tenant: Credentials, _ text: String, title: String, labels: [String] = [], source: String? = nil
     ) async throws -> String {
