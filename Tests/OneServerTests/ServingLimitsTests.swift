@@ -29,9 +29,10 @@ struct ServingLimitsTests {
             let connection = try RawConnection(port: port)
             connection.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
             let start = ContinuousClock.now
-            let (_, closed) = await connection.readUntilClosed(limit: .seconds(10))
+            let (_, closed) = await connection.readUntilClosed(limit: .seconds(20))
             #expect(closed)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            // Loose: the full suite loads the machine; without the timeout it would stay open.
+            #expect(ContinuousClock.now - start < .seconds(15))
         }
     }
 
