@@ -81,34 +81,22 @@ extension SQLiteTransaction {
     }
 
     func insertThing(_ thing: Thing) async throws {
-        try execute(
-            """
-            INSERT INTO things (id, groupId, type, name, properties, status, tags, createdBy, createdAt, updatedAt, deletedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status,
-                JSONValue(thing.tags).jsonText(), thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
-            ])
+        try await insertThings([thing])
     }
 
     /// One INSERT for up to a hundred things at a time.
     func insertThings(_ things: [Thing]) async throws {
-        var start = things.startIndex
-        while start < things.endIndex {
-            let slice = things[start..<min(start + 100, things.endIndex)]
+        try forEachRun(of: things, columns: 11) { run, values in
             var arguments = StatementArguments()
-            for thing in slice {
+            for thing in run {
                 _ = arguments.append(contentsOf: [
                     thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status,
                     JSONValue(thing.tags).jsonText(), thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
                 ])
             }
-            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
             try execute(
                 "INSERT INTO things (id, groupId, type, name, properties, status, tags, createdBy, createdAt, updatedAt, deletedAt) VALUES "
                     + values, arguments)
-            start = slice.endIndex
         }
     }
 

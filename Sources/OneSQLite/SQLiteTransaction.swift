@@ -68,54 +68,44 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
     }
 
     func append(_ draft: EventDraft) async throws {
-        let id = ids.make(.event)
-        let timestamp = clock.now()
-        let sequence = try run { db in
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                id, draft.groupId, draft.type, draft.actorId, draft.targetId, timestamp, draft.metadata.jsonText(),
-                draft.change.map { $0.json.jsonText() },
-            ])
-            return db.lastInsertedRowID
-        }
-        events.append(Event(
-            id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
-            targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change))
+        try await append(contentsOf: [draft])
     }
 
     /// One INSERT for up to a hundred events at a time, their sequences read back in order.
     func append(contentsOf drafts: [EventDraft]) async throws {
         let timestamp = clock.now()
-        var start = drafts.startIndex
-        while start < drafts.endIndex {
-            let slice = drafts[start..<min(start + 100, drafts.endIndex)]
-            let ids = slice.map { _ in self.ids.make(.event) }
+        try forEachRun(of: drafts, columns: 8) { run, values in
+            let ids = run.map { _ in self.ids.make(.event) }
             var arguments = StatementArguments()
-            for (id, draft) in zip(ids, slice) {
+            for (id, draft) in zip(ids, run) {
                 _ = arguments.append(contentsOf: [
                     id, draft.groupId, draft.type, draft.actorId, draft.targetId, timestamp, draft.metadata.jsonText(),
                     draft.change.map { $0.json.jsonText() },
                 ])
             }
-            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
-            let sequences = try run { db in
+            let sequences = try self.run { db in
                 try Int64.fetchAll(
                     db.cachedStatement(
                         sql: "INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change) VALUES "
                             + values + " RETURNING sequence"),
                     arguments: arguments)
             }
-            guard sequences.count == slice.count else { throw OneError(.internal, "the store appended fewer events than asked") }
-            for ((id, draft), sequence) in zip(zip(ids, slice), sequences) {
+            guard sequences.count == run.count else { throw OneError(.internal, "the store appended fewer events than asked") }
+            for ((id, draft), sequence) in zip(zip(ids, run), sequences) {
                 events.append(Event(
                     id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
                     targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change))
             }
-            start = slice.endIndex
+        }
+    }
+
+    /// Calls `body` for each run of at most a hundred of `rows`, with the `VALUES` placeholders of
+    /// its rows, so a multi-row statement stays within SQLite's limit on bound variables.
+    func forEachRun<Row>(of rows: [Row], columns: Int, _ body: (ArraySlice<Row>, String) throws -> Void) throws {
+        let placeholder = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        for start in stride(from: 0, to: rows.count, by: 100) {
+            let run = rows[start..<min(start + 100, rows.count)]
+            try body(run, Array(repeating: placeholder, count: run.count).joined(separator: ", "))
         }
     }
 }

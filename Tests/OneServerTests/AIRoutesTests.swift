@@ -1,5 +1,6 @@
 import HTTPTypes
 import OneCore
+import OneProviders
 import Testing
 
 /// `/api/ai` with the offline defaults: the lexical embedder and the extractive generator.
@@ -83,6 +84,7 @@ struct AIRoutesTests {
             let tenant = try await server.makeTenant(settings: ["limits": ["aiTokens": 60]])
             _ = try await api.post("/api/ai/embed", key: tenant.key, body: ["texts": ["one two three"]]).expect(.ok)
             let customer = try await server.makeKey(in: tenant.groupId, role: .customer)
+            let course = try await server.makeThing(tenant)
             try await server.expectUnchanged(tenant.groupId) {
                 try await api.post("/api/ai/embed", key: tenant.key, body: ["texts": [.string(String(repeating: "word ", count: 100))]])
                     .expectError(.forbidden, "QUOTA_EXCEEDED", field: "settings.limits.aiTokens")
@@ -95,6 +97,10 @@ struct AIRoutesTests {
                     ("/api/ai/generate", ["prompt": "x", "temperature": 2], "temperature"), ("/api/ai/stream", ["prompt": ""], "prompt"),
                     ("/api/ai/chat", ["message": ""], "message"), ("/api/ai/chat", ["message": "x", "conversationId": "nope"], "conversationId"),
                     ("/api/ai/extract", ["text": "Ada", "types": []], "types"),
+                    ("/api/ai/extract", ["text": "Ada", "types": .array((0...20).map { .string("t\($0)") })], "types"),
+                    ("/api/ai/generate", ["prompt": "x", "maxTokens": 4_097], "maxTokens"),
+                    ("/api/ai/embed", ["texts": .array((0...100).map { _ in "x" })], "texts"),
+                    ("/api/ai/embed", ["texts": ["x", .string(String(repeating: "a", count: 8_001))]], "texts[1]"),
                 ]
                 for (path, body, field) in cases {
                     let reply = try await api.post(path, key: tenant.key, body: body)
@@ -103,6 +109,11 @@ struct AIRoutesTests {
                 }
                 try await api.post("/api/ai/chat", key: tenant.key, body: ["message": "x", "conversationId": "thg_00000000000000000000000000"])
                     .expectError(.notFound, "NOT_FOUND", field: "conversationId")
+                // A thing that is not a conversation is not one either.
+                try await api.post("/api/ai/chat", key: tenant.key, body: ["message": "x", "conversationId": .string(course)])
+                    .expectError(.notFound, "NOT_FOUND", field: "conversationId")
+                try await api.post("/api/ai/extract", key: tenant.key, body: ["text": "Ada Lovelace", "sourceThingId": "thg_00000000000000000000000000"])
+                    .expectError(.notFound, "NOT_FOUND", field: "sourceThingId")
                 for path in ["/api/ai/embed", "/api/ai/generate", "/api/ai/chat", "/api/ai/extract"] {
                     try await api.post(path, key: customer.key, body: ["texts": ["x"], "prompt": "x", "message": "x", "text": "x"].filtered(for: path))
                         .expectError(.forbidden, "FORBIDDEN")
@@ -110,6 +121,28 @@ struct AIRoutesTests {
             }
             let used = try await api.get("/api/events?type=text_embedded", key: tenant.key).okJSON.records
             #expect(used.count == 1)
+        }
+    }
+
+    @Test("a group inside an archived group is refused before any provider is called, and nothing is written", arguments: TestStore.available)
+    func archived(store: TestStore) async throws {
+        let provider = FakeModelProvider()
+        try await provider.run { base in
+            let configuration = ProviderTests.openAI(base)
+            try await TestServer.run(
+                store, embedder: OpenAIEmbedder(configuration: configuration), generator: OpenAIGenerator(configuration: configuration)
+            ) { server in
+                let api = server.api
+                let parent = try await server.makeTenant()
+                let child = try await server.makeTenant(parent: parent.groupId)
+                try await api.delete("/api/groups/\(parent.groupId)", key: server.platform.key).expect(.ok)
+                try await server.expectUnchanged(child.groupId) {
+                    try await api.post("/api/ai/generate", key: child.key, body: ["prompt": "hello"]).expectError(.conflict, "GROUP_ARCHIVED")
+                    try await api.post("/api/ai/stream", key: child.key, body: ["prompt": "hello"]).expectError(.conflict, "GROUP_ARCHIVED")
+                    try await api.post("/api/ai/embed", key: child.key, body: ["texts": ["hello"]]).expectError(.conflict, "GROUP_ARCHIVED")
+                }
+                #expect(await provider.received.isEmpty, "the provider is never called for a request that cannot be recorded")
+            }
         }
     }
 }

@@ -67,7 +67,8 @@ struct KnowledgeSearchTests {
                     ([:], "query"), (["query": ""], "query"), (["query": 5], "query"),
                     (["query": "x", "limit": 0], "limit"), (["query": "x", "limit": 51], "limit"),
                     (["query": "x", "mode": "fuzzy"], "mode"), (["query": "x", "filters": ["tags": ["a"]]], "filters.tags"),
-                    (["query": "x", "filters": ["labels": "kitchen"]], "filters.labels"), (["query": "x", "vector": [1, 2]], "vector"),
+                    (["query": "x", "filters": ["labels": "kitchen"]], "filters.labels"),
+                    (["query": "x", "filters": ["labels": .array((0...20).map { .string("l\($0)") })]], "filters.labels"), (["query": "x", "vector": [1, 2]], "vector"),
                     (["query": .string(String(repeating: "a", count: 2_001))], "query"),
                 ]
                 for (body, field) in cases {

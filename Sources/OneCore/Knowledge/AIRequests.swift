@@ -40,6 +40,13 @@ public struct AISource: Sendable, Equatable {
 
 }
 
+extension Passage {
+    /// A retrieved source as a generator reads it.
+    init(_ source: AISource) {
+        self.init(id: source.id, text: source.text, title: source.title, score: source.score)
+    }
+}
+
 public struct GenerateResult: Sendable {
     public var text: String
     public var model: String
@@ -98,7 +105,7 @@ public struct ExtractResult: Sendable {
 }
 
 /// A streamed generation: the sources it draws on (known before the first word) and the
-/// words as they come; the caller records the usage when the stream finishes.
+/// words as they come. Its usage is charged when the stream ends.
 public struct GenerationStream: Sendable {
     public var sources: [AISource]
     public var model: String

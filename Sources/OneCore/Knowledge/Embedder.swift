@@ -23,10 +23,15 @@ public struct Embedding: Sendable, Equatable {
 
     /// The vector as little-endian IEEE floats, as the stores keep it.
     public var bytes: [UInt8] {
+        #if _endian(little)
+        // The stored form is the machine's own: one copy.
+        return vector.withUnsafeBytes { Array($0) }
+        #else
         var bytes = [UInt8]()
         bytes.reserveCapacity(vector.count * 4)
         for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
         return bytes
+        #endif
     }
 
     /// Reads what ``bytes`` wrote; `nil` when the length is not a whole number of floats.

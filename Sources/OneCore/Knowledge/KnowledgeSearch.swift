@@ -56,7 +56,7 @@ public struct SearchHit: Sendable {
 
 public struct SearchResults: Sendable {
     public var results: [SearchHit]
-    public var count: Int
+    public var count: Int { results.count }
     public var mode: SearchMode
     /// The model whose vectors were searched (vector and hybrid modes).
     public var embedder: String?

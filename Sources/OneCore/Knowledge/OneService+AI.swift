@@ -32,18 +32,39 @@ extension OneService {
         return GenerateResult(text: generation.text, model: generation.model, tokens: generation.usage.total, sources: input.context == true ? sources : nil)
     }
 
-    /// ``generate(_:in:)`` as it is written. Consuming stops when the caller's task is
-    /// cancelled; call ``recordStreamedUse(_:of:in:)`` with the final usage.
+    /// ``generate(_:in:)`` as it is written. Cancelling the consumer stops the generation.
+    /// What the stream used is charged when it ends, however it ends (finished, failed, or
+    /// abandoned part way, counting the words written), so no transport can skip the charge.
     public func streamGeneration(_ input: GenerateRequest, in scope: Scope) async throws -> GenerationStream {
         let (request, sources) = try await generationRequest(input, in: scope)
-        return GenerationStream(sources: sources, model: generator.model, events: generator.stream(request))
-    }
-
-    /// Records what a stream used, finished or stopped part way.
-    public func recordStreamedUse(_ usage: TokenUsage, of stream: GenerationStream, in scope: Scope) async throws {
-        try await recordAIUse(
-            "ai_response_generated", tokens: usage.total, model: stream.model,
-            metadata: ["streamed": true, "sources": .integer(Int64(stream.sources.count))], in: scope)
+        let upstream = generator.stream(request)
+        let model = generator.model
+        let metadata: JSONValue = ["streamed": true, "sources": .integer(Int64(sources.count))]
+        let events = AsyncThrowingStream<GenerationEvent, any Error> { continuation in
+            let relay = Task {
+                var usage: TokenUsage?
+                var written = 0
+                do {
+                    for try await event in upstream {
+                        switch event {
+                        case .delta(let text): written += Chunker.estimatedTokens(text)
+                        case .finished(let final): usage = final
+                        }
+                        continuation.yield(event)
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+                let used = usage ?? TokenUsage(prompt: 0, completion: written)
+                // A task of its own: this one may be cancelled (the client left), the charge may not.
+                Task {
+                    try? await self.recordAIUse("ai_response_generated", tokens: used.total, model: model, metadata: metadata, in: scope)
+                }
+            }
+            continuation.onTermination = { _ in relay.cancel() }
+        }
+        return GenerationStream(sources: sources, model: model, events: events)
     }
 
     private func generationRequest(_ input: GenerateRequest, in scope: Scope) async throws -> (GenerationRequest, [AISource]) {
@@ -55,7 +76,7 @@ extension OneService {
         try await admitAIUse(Chunker.estimatedTokens(prompt + " " + sources.map(\.text).joined(separator: " ")) + maxTokens / 4, in: scope)
         let request = GenerationRequest(
             system: Self.instructions(system, sources: sources), messages: [ChatMessage(role: .user, content: prompt)],
-            sources: sources.map { Passage(id: $0.id, text: $0.text, title: $0.title, score: $0.score) }, maxTokens: maxTokens)
+            sources: sources.map(Passage.init), maxTokens: maxTokens)
         return (request, sources)
     }
 
@@ -90,11 +111,13 @@ extension OneService {
         ]).joined(separator: "\n\n")
     }
 
-    /// Refuses a request the group's `aiTokens` limit cannot cover, or one in an archived group.
+    /// Refuses, before a provider is paid, a request the group's `aiTokens` limit cannot cover,
+    /// or one that could not be recorded: the archive rules are the tenant tree's, as for any write.
     func admitAIUse(_ estimated: Int, in scope: Scope) async throws {
-        guard let group = try await store.group(id: scope.groupId) else { throw OneError.notFound("group") }
-        guard group.status != .archived else { throw OneError(.groupArchived, "this group is archived: it can only be read") }
-        guard let limit = group.settings.limits?[.aiTokens] else { return }
+        let chain = try await write { transaction in
+            try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+        }
+        guard let limit = chain.first?.limits[.aiTokens] else { return }
         let used = try await store.aiTokensUsed(groupId: scope.groupId)
         guard used + estimated <= limit else {
             throw OneError(

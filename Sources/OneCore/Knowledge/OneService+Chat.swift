@@ -22,7 +22,7 @@ extension OneService {
         try await admitAIUse(Chunker.estimatedTokens(message + sources.map(\.text).joined(separator: " ")), in: scope)
         let request = GenerationRequest(
             system: Self.instructions(nil, sources: sources), messages: history + [ChatMessage(role: .user, content: message)],
-            sources: sources.map { Passage(id: $0.id, text: $0.text, title: $0.title, score: $0.score) })
+            sources: sources.map(Passage.init))
         let generation = try await generator.generate(request)
 
         return try await atomically {

@@ -32,7 +32,7 @@ extension OneService {
         let byId = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // A chunk deleted since the index last read the log is left out, never shown.
         let hits = ranked.compactMap { hit in byId[hit.id].map { SearchHit($0, score: hit.score) } }
-        return SearchResults(results: hits, count: hits.count, mode: mode, embedder: mode == .text ? nil : embedder.model)
+        return SearchResults(results: hits, mode: mode, embedder: mode == .text ? nil : embedder.model)
     }
 
     static func filters(_ input: KnowledgeSearch.Filters?) throws -> KnowledgeFilters {

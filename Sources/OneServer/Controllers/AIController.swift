@@ -24,35 +24,34 @@ struct AIController {
     /// The answer as Server-Sent Events: `data: {"delta": "…"}` as it is written, then
     /// `data: {"done": true, "sources", "tokens", "model"}`, or `event: error` if the generator
     /// fails part way. Retrieval and validation happen first, so their errors are plain HTTP ones.
-    /// A client that goes away stops the generation; what was used until then is charged.
+    /// A client that goes away stops the generation; the service charges what was used.
     private func stream(_ input: GenerateRequest, in scope: Scope) async throws -> Response {
         let generation = try await service.streamGeneration(input, in: scope)
         let headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
         ]
-        return Response(status: .ok, headers: headers, body: ResponseBody { [service] writer in
-            var usage: TokenUsage?
-            var written = 0
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var tokens = 0
             do {
                 for try await event in generation.events {
                     switch event {
                     case .delta(let text):
-                        written += Chunker.estimatedTokens(text)
+                        tokens += Chunker.estimatedTokens(text)
                         try await writer.write(Self.event(["delta": .string(text)]))
-                    case .finished(let final):
-                        usage = final
+                    case .finished(let usage):
+                        tokens = usage.total
                     }
                 }
                 try await writer.write(Self.event([
                     "done": true, "sources": input.context == true ? .array(generation.sources.map(\.json)) : .null,
-                    "tokens": .integer(Int64(usage?.total ?? written)), "model": .string(generation.model),
+                    "tokens": .integer(Int64(tokens)), "model": .string(generation.model),
                 ]))
             } catch let error as OneError {
                 try? await writer.write(Self.event(ErrorBody(error).json, name: "error"))
             } catch {
-                // The client went away (a write failed) or the request was cancelled: stop.
+                // The client went away (a write failed) or the request was cancelled: stop. The
+                // service charges what was used.
             }
-            try? await service.recordStreamedUse(usage ?? TokenUsage(prompt: 0, completion: written), of: generation, in: scope)
             try? await writer.finish(nil)
         })
     }

@@ -43,7 +43,7 @@ actor FakeModelProvider {
             let data: [JSONValue] = inputs.indices.reversed().map { index in
                 ["object": "embedding", "index": .integer(Int64(index)), "embedding": .array((0..<8).map { .number($0 == index % 8 ? 3 : 0) })]
             }
-            return Self.answer(["object": "list", "data": .array(data), "model": body["model"] ?? .null, "usage": ["prompt_tokens": 7, "total_tokens": 7]])
+            return FakeOAuthProvider.json(["object": "list", "data": .array(data), "model": body["model"] ?? .null, "usage": ["prompt_tokens": 7, "total_tokens": 7]])
         }
         router.post("v1/chat/completions") { request, _ -> Response in
             let body = try await Self.json(request)
@@ -63,7 +63,7 @@ actor FakeModelProvider {
             } else {
                 Self.reply
             }
-            return Self.answer([
+            return FakeOAuthProvider.json([
                 "id": "chatcmpl-1", "object": "chat.completion", "model": body["model"] ?? .null,
                 "choices": [["index": 0, "message": ["role": "assistant", "content": .string(content)], "finish_reason": "stop"]],
                 "usage": ["prompt_tokens": 40, "completion_tokens": 9, "total_tokens": 49],
@@ -73,7 +73,7 @@ actor FakeModelProvider {
             let body = try await Self.json(request)
             await self.record(request, body)
             guard request.headers[.init("x-api-key")!] == "anthropic-key" else {
-                return Self.answer(["type": "error", "error": ["type": "authentication_error", "message": "invalid x-api-key"]], status: .unauthorized)
+                return FakeOAuthProvider.json(["type": "error", "error": ["type": "authentication_error", "message": "invalid x-api-key"]], status: .unauthorized)
             }
             if body["stream"] == true {
                 return Self.sse([
@@ -92,7 +92,7 @@ actor FakeModelProvider {
             } else {
                 [["type": "text", "text": .string(Self.reply)]]
             }
-            return Self.answer([
+            return FakeOAuthProvider.json([
                 "id": "msg_1", "type": "message", "role": "assistant", "model": body["model"] ?? .null, "content": content,
                 "usage": ["input_tokens": 30, "output_tokens": 11],
             ])
@@ -122,10 +122,6 @@ actor FakeModelProvider {
 
     static func json(_ request: Request) async throws -> JSONValue {
         try JSONValue(storedText: String(buffer: try await request.body.collect(upTo: 1 << 20)))
-    }
-
-    static func answer(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: value.jsonText())))
     }
 
     static func sse(_ events: [(String?, String)]) -> Response {
