@@ -1,7 +1,6 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -66,13 +65,9 @@ public func buildApplication(
     let endpoint = RealtimeEndpoint(hub: hub, authenticator: authenticator, rateLimiter: rateLimiter)
     let connectionGuard = ConnectionGuard(
         maximum: configuration.maxConnections, headTimeout: TimeAmount(configuration.headerTimeout))
-    let channel = HTTP1WebSocketUpgradeChannel.Configuration(
-        http1: .init(idleTimeout: .init(configuration.idleTimeout)),
-        ws: .init(maxFrameSize: RealtimeEndpoint.maxMessageSize, autoPing: .enabled(timePeriod: configuration.realtime.heartbeat)))
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .init(configuration.idleTimeout))
     let server = HTTPServerBuilder { responder in
-        GuardedChannel(
-            base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: channel, shouldUpgrade: endpoint.shouldUpgrade),
-            connectionGuard: connectionGuard)
+        GuardedChannel(base: RealtimeChannel(responder: responder, http1: http1, endpoint: endpoint), connectionGuard: connectionGuard)
     }
     let router = buildRouter(
         service: service, auth: auth, addressLimit: configuration.authAddressLimit,

@@ -3,11 +3,13 @@ import NIOCore
 import NIOWebSocket
 import OneCore
 import Synchronization
-import HummingbirdWebSocket
 
-/// One client's WebSocket: its subscriptions, and the messages waiting to be written to it.
+/// One client's WebSocket: its subscriptions, the client's messages waiting to be handled, and
+/// the messages waiting to be written to it.
 ///
-/// Messages are written straight to the channel on its event loop, with no task of its own:
+/// Nothing runs for a connection while it is quiet: its socket is read by a
+/// ``RealtimeSocketHandler``, the client's messages are handled in order by a task that lives
+/// only while some wait, and messages are written straight to the channel on its event loop:
 /// the hub hands each loop its connections' results in one go. Results wait one per
 /// subscription while the socket is not writable, a newer one replacing the one not yet sent,
 /// so a client that reads slowly gets the latest state rather than a backlog, and what waits
@@ -23,7 +25,7 @@ final class RealtimeConnection: Sendable {
         let expiresAt: Timestamp?
     }
 
-    private struct State {
+    struct State {
         var subscriptions: [String: Subscription] = [:]
         /// Results not yet written, by subscription ID, in the order they first waited.
         var results: [String: ByteBuffer] = [:]
@@ -36,7 +38,16 @@ final class RealtimeConnection: Sendable {
         var idleSince: ContinuousClock.Instant?
         var revalidating = false
         var revalidateAgain = false
+        /// Whether a close frame has been sent or received: nothing more is written.
         var closed = false
+        /// The client's messages not yet handled, and whether a task is handling them.
+        var inbox: [Work] = []
+        var working = false
+        /// Whether the socket is not being read until the inbox drains.
+        var readPaused = false
+        /// When the last heartbeat ping went, and whether its pong is still awaited.
+        var pingedAt: ContinuousClock.Instant
+        var awaitingPong = false
 
         var hasQueued: Bool { !control.isEmpty || !resultOrder.isEmpty }
 
@@ -69,24 +80,23 @@ final class RealtimeConnection: Sendable {
     private let rateLimiter: RateLimiter
     /// The caller's rate-limit bucket, as proved at the upgrade.
     private let rate: (key: String, limit: RateLimit)
-    private let outbound: WebSocketOutboundWriter
-    private let channel: any Channel
-    private let logger: Logger
-    private let state: Mutex<State>
+    let channel: any Channel
+    let logger: Logger
+    let state: Mutex<State>
 
     init(
         credential: CredentialDigest, groupId: String?, hub: RealtimeHub, rateLimiter: RateLimiter, caller: Principal,
-        outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger
+        channel: any Channel, logger: Logger
     ) {
         self.credential = credential
         self.groupId = groupId
         self.hub = hub
         self.rateLimiter = rateLimiter
         self.rate = (caller.credentialId, caller.rateLimit)
-        self.outbound = outbound
         self.channel = channel
         self.logger = logger
-        self.state = Mutex(State(idleSince: .now))
+        let now = ContinuousClock.now
+        self.state = Mutex(State(idleSince: now, pingedAt: now))
     }
 
     /// The event loop the socket is served on: where its writes happen.
@@ -95,8 +105,83 @@ final class RealtimeConnection: Sendable {
     /// Error messages that may wait on a socket that is not being read before it is closed.
     static let maxUnreadErrors = 100
 
-    private var service: OneService { hub.service }
-    private var configuration: RealtimeConfiguration { hub.configuration }
+    /// Client messages that may wait to be handled before the socket stops being read.
+    static let maxWaitingMessages = 32
+
+    var service: OneService { hub.service }
+    var configuration: RealtimeConfiguration { hub.configuration }
+
+    // MARK: The client's messages, in order
+
+    /// What the connection's task does next.
+    enum Work {
+        case register
+        case message(String)
+        case unregister
+    }
+
+    /// Registers the connection with the hub, before any message of the client is handled.
+    func open() {
+        _ = post(.register)
+    }
+
+    /// Queues a text message from the client. Returns `false` when so many wait that the socket
+    /// should not be read until they are handled (it is read again once they are).
+    func post(_ text: String) -> Bool {
+        post(.message(text))
+    }
+
+    /// The socket closed: the connection's subscriptions end after its waiting messages.
+    func ended() {
+        state.withLock { $0.closed = true }
+        _ = post(.unregister)
+    }
+
+    private func post(_ work: Work) -> Bool {
+        let (start, keepReading) = state.withLock { state in
+            state.inbox.append(work)
+            let start = !state.working
+            state.working = true
+            if state.inbox.count >= Self.maxWaitingMessages, !state.readPaused { state.readPaused = true }
+            return (start, !state.readPaused)
+        }
+        if start { Task { await drain() } }
+        return keepReading
+    }
+
+    /// Handles waiting messages one at a time until none is left, then reads the socket again
+    /// if it had stopped.
+    private func drain() async {
+        while let work = nextWork() {
+            switch work {
+            case .register:
+                if await !hub.register(self) { close(.goingAway, "the server is shutting down") }
+            case .message(let text):
+                await receive(text)
+            case .unregister:
+                await hub.unregister(self, subscriptions: openSubscriptions)
+            }
+        }
+    }
+
+    private func nextWork() -> Work? {
+        let (work, resumeReading) = state.withLock { state -> (Work?, Bool) in
+            guard !state.inbox.isEmpty else {
+                state.working = false
+                defer { state.readPaused = false }
+                return (nil, state.readPaused)
+            }
+            return (state.inbox.removeFirst(), false)
+        }
+        if resumeReading {
+            eventLoop.execute {
+                if !self.state.withLock({ $0.readPaused }) {
+                    self.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+                }
+            }
+        }
+        return work
+    }
 
     // MARK: Messages from the client
 
@@ -162,100 +247,6 @@ final class RealtimeConnection: Sendable {
         try await service.scope(for: credential, groupId: groupId ?? self.groupId)
     }
 
-    // MARK: Messages to the client
-
-    /// Queues a result for a subscription, replacing one not yet written. Returns whether the
-    /// caller must have ``writeQueued()`` run on the event loop (none is due yet).
-    func enqueue(_ subscriber: Subscriber, sequence: Int64, value: [UInt8]) -> Bool {
-        let frame = ServerMessage.result(id: subscriber.id, sequence: sequence, value: value)
-        return state.withLock { state in
-            guard !state.closed, state.subscriptions[subscriber.id]?.token == subscriber.token else { return false }
-            if state.results.updateValue(frame, forKey: subscriber.id) == nil { state.resultOrder.append(subscriber.id) }
-            return state.scheduleWrite()
-        }
-    }
-
-    /// Queues a result and has it written.
-    func deliver(_ subscriber: Subscriber, sequence: Int64, value: [UInt8]) {
-        if enqueue(subscriber, sequence: sequence, value: value) { eventLoop.execute { self.writeQueued() } }
-    }
-
-    /// Tells the client a subscription failed; the hub ends it unless the failure is passing.
-    func fail(_ subscriber: Subscriber, _ error: OneError) {
-        guard state.withLock({ $0.subscriptions[subscriber.id]?.token == subscriber.token }) else { return }
-        send(error: error, id: subscriber.id)
-    }
-
-    /// Forgets a subscription the hub ended.
-    func forget(_ subscriber: Subscriber) {
-        _ = state.withLock { $0.removeSubscription(subscriber.id, token: subscriber.token) }
-    }
-
-    /// Tells the client a message could not be read.
-    func refuse(_ error: OneError) {
-        send(error: error, id: nil)
-    }
-
-    private func send(error: any Error, id: String?) {
-        let error = error as? OneError ?? OneError(.internal, "internal server error")
-        let frame = ServerMessage.error(id: id, error)
-        let (due, overflowing) = state.withLock { state in
-            guard !state.closed else { return (false, false) }
-            state.control.append(frame)
-            return (state.scheduleWrite(), state.control.count > Self.maxUnreadErrors)
-        }
-        if overflowing { return close(.policyViolation, "more than \(Self.maxUnreadErrors) error messages unread") }
-        if due { eventLoop.execute { self.writeQueued() } }
-    }
-
-    /// Writes what is queued and flushes, on the event loop. While the socket is not writable
-    /// the messages stay queued (newer results replacing older ones) and the wait is timed;
-    /// the sweep tries again.
-    func writeQueued() {
-        eventLoop.preconditionInEventLoop()
-        let writable = channel.isWritable
-        let frames = state.withLock { state -> [ByteBuffer] in
-            state.writeScheduled = false
-            guard !state.closed, state.hasQueued else { return [] }
-            guard writable else {
-                if state.sendingSince == nil { state.sendingSince = .now }
-                return []
-            }
-            var frames = state.control
-            frames.reserveCapacity(frames.count + state.resultOrder.count)
-            for id in state.resultOrder { if let frame = state.results[id] { frames.append(frame) } }
-            state.control = []
-            state.results = [:]
-            state.resultOrder = []
-            state.sendingSince = nil
-            return frames
-        }
-        guard !frames.isEmpty else { return }
-        for frame in frames {
-            channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: nil)
-        }
-        channel.flush()
-    }
-
-    // MARK: Keeping the connection honest
-
-    /// Closes the connection when a send has been stuck too long, when it has held no
-    /// subscription for the idle timeout, or when its credential has expired.
-    func sweep(now: ContinuousClock.Instant) {
-        let (sendingSince, idleSince, expiresAt, retry) = state.withLock { state in
-            (state.sendingSince, state.idleSince, state.subscriptions.values.compactMap(\.expiresAt).min(),
-             state.hasQueued && state.scheduleWrite())
-        }
-        if retry { eventLoop.execute { self.writeQueued() } }
-        if let sendingSince, now - sendingSince > configuration.slowConsumerTimeout {
-            close(.policyViolation, "slow consumer: a result waited more than \(configuration.slowConsumerTimeout) to be read", force: true)
-        } else if let idleSince, now - idleSince > configuration.idleTimeout {
-            close(.normalClosure, "idle: no subscription for \(configuration.idleTimeout)")
-        } else if let expiresAt, expiresAt <= service.clock.now() {
-            close(.policyViolation, "the credential has expired; connect again")
-        }
-    }
-
     /// Something a credential may do changed (a revocation, a new role, a sign-out): every
     /// subscription proves itself again, moving to the evaluation its principal now shares, or
     /// ending with an error; a credential no longer valid closes the connection.
@@ -295,31 +286,12 @@ final class RealtimeConnection: Sendable {
                 await hub.unsubscribe(token: subscription.token, from: subscription.key)
                 await hub.subscribe(Subscriber(connection: self, id: id, token: token), to: key, in: scope)
             } catch let error as OneError where error.code == .unauthenticated {
-                return close(.policyViolation, error.message)
+                close(.policyViolation, error.message)
+                return
             } catch {
                 guard state.withLock({ $0.removeSubscription(id, token: subscription.token) }) != nil else { continue }
                 send(error: error, id: id)
                 await hub.unsubscribe(token: subscription.token, from: subscription.key)
-            }
-        }
-    }
-
-    /// Sends a close frame with `reason`, then stops sending. With `force`, the socket is shut
-    /// two seconds later whatever the client does: a client that does not read cannot receive
-    /// the close frame either.
-    func close(_ code: WebSocketErrorCode, _ reason: String, force: Bool = false) {
-        let first = state.withLock { state in
-            defer { state.closed = true }
-            return !state.closed
-        }
-        guard first else { return }
-        logger.info("closing a realtime connection", metadata: ["reason": "\(reason)"])
-        let (outbound, channel) = (self.outbound, self.channel)
-        Task {
-            try? await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "closed")
-            if force {
-                try? await Task.sleep(for: .seconds(2))
-                try? await channel.close()
             }
         }
     }

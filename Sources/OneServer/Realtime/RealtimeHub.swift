@@ -13,23 +13,30 @@ import ServiceLifecycle
 /// Wake-ups come from commits on this node, from other nodes through the ``ChangeAnnouncer``,
 /// and from a poll, so a lost wake-up only delays a push. Runs of one query are serialised and
 /// each carries the log position it started at, so a subscription's results never go backwards;
-/// changes that arrive while a query runs coalesce into one more run, which waits a pause in
-/// proportion to the query's subscribers (``RealtimeConfiguration/burstPausePerSubscriber``).
+/// changes that arrive while a query runs or its result is being written coalesce into one more
+/// run, which waits a pause in proportion to the query's subscribers
+/// (``RealtimeConfiguration/burstPausePerSubscriber``): a burst of writes costs a bounded
+/// number of fan-outs, while a change after a quiet spell is pushed at once.
 actor RealtimeHub: Service {
     private final class Evaluation {
         let key: EvaluationKey
+        /// Tells this evaluation from a later one under the same key.
+        let serial: UInt64
         let scope: Scope
         let interest: Interest
         var subscribers: [UInt64: Subscriber] = [:]
         var value: [UInt8]?
         var sequence: Int64 = 0
         var running = false
+        /// Its last result is still being written to the sockets.
+        var pushing = false
         var stale = false
         /// A run is due after a burst's pause; changes meanwhile fold into it.
         var paused = false
 
-        init(key: EvaluationKey, scope: Scope) {
+        init(key: EvaluationKey, serial: UInt64, scope: Scope) {
             self.key = key
+            self.serial = serial
             self.scope = scope
             self.interest = key.query.reads(in: scope.groupId)
         }
@@ -89,7 +96,7 @@ actor RealtimeHub: Service {
                 for await _ in wakeUps { await self.catchUp() }
             }
             try? await gracefulShutdown()
-            stop()
+            await stop()
             group.cancelAll()
         }
     }
@@ -144,7 +151,7 @@ actor RealtimeHub: Service {
     /// Asks for a run of `evaluation`: now if a slot is free, after the current run if one is
     /// under way (changes meanwhile coalesce into that one more run).
     private func schedule(_ evaluation: Evaluation) {
-        if evaluation.running {
+        if evaluation.running || evaluation.pushing {
             evaluation.stale = true
         } else if evaluation.paused {
             return
@@ -193,11 +200,16 @@ actor RealtimeHub: Service {
         evaluation.running = false
         switch outcome {
         case .success(let value):
+            evaluation.sequence = max(evaluation.sequence, sequence)
             if value != evaluation.value {
                 evaluation.value = value
-                Self.fanOut(value, sequence: sequence, to: evaluation.subscribers.values)
+                evaluation.pushing = true
+                let serial = evaluation.serial
+                Self.fanOut(value, sequence: sequence, to: evaluation.subscribers.values) {
+                    Task { await self.pushed(key, serial: serial) }
+                }
+                return
             }
-            evaluation.sequence = max(evaluation.sequence, sequence)
         case .failure(let error):
             for subscriber in evaluation.subscribers.values { subscriber.connection.fail(subscriber, error) }
             // A query the principal may not run, or about a record that is not there, ends its
@@ -207,9 +219,21 @@ actor RealtimeHub: Service {
                 return
             }
         }
+        settle(evaluation)
+    }
+
+    /// A result has been written to every subscriber's socket.
+    private func pushed(_ key: EvaluationKey, serial: UInt64) {
+        guard let evaluation = evaluations[key], evaluation.serial == serial else { return }
+        evaluation.pushing = false
+        settle(evaluation)
+    }
+
+    /// After a run and its push: if changes came meanwhile (a burst), runs once more after a
+    /// pause that bounds how often a fan-out this wide happens.
+    private func settle(_ evaluation: Evaluation) {
+        let key = evaluation.key
         if evaluation.stale {
-            // Changes came while it ran: a burst. Run once more, after a pause that bounds how
-            // often a fan-out this wide happens.
             evaluation.stale = false
             evaluation.paused = true
             let pause = configuration.burstPause(subscribers: evaluation.subscribers.count)
@@ -221,16 +245,36 @@ actor RealtimeHub: Service {
     }
 
     /// Queues a result for every subscriber, then has each event loop write its connections'
-    /// queues in one task: a hop per loop, not per socket.
-    private static func fanOut(_ value: [UInt8], sequence: Int64, to subscribers: some Collection<Subscriber>) {
+    /// queues in one task: a hop per loop, not per socket. Subscribers that named their
+    /// subscriptions alike share one frame. `written` is called once every loop has written.
+    private static func fanOut(
+        _ value: [UInt8], sequence: Int64, to subscribers: some Collection<Subscriber>, written: @escaping @Sendable () -> Void
+    ) {
+        var frames: [String: ByteBuffer] = [:]
         var due: [ObjectIdentifier: (loop: any EventLoop, connections: [RealtimeConnection])] = [:]
-        for subscriber in subscribers where subscriber.connection.enqueue(subscriber, sequence: sequence, value: value) {
+        for subscriber in subscribers {
+            let frame = frames[subscriber.id] ?? ServerMessage.result(id: subscriber.id, sequence: sequence, value: value)
+            frames[subscriber.id] = frame
+            guard subscriber.connection.enqueue(subscriber, frame: frame) else { continue }
             let loop = subscriber.connection.eventLoop
             due[ObjectIdentifier(loop), default: (loop, [])].connections.append(subscriber.connection)
         }
+        guard !due.isEmpty else { return written() }
+        let remaining = Countdown(due.count)
         for (loop, connections) in due.values {
-            loop.execute { for connection in connections { connection.writeQueued() } }
+            loop.execute {
+                for connection in connections { connection.writeQueued() }
+                if remaining.finishOne() { written() }
+            }
         }
+    }
+
+    /// Counts the loops of a fan-out still writing.
+    private final class Countdown: Sendable {
+        private let remaining: Atomic<Int>
+        init(_ count: Int) { remaining = Atomic(count) }
+        /// Whether this was the last.
+        func finishOne() -> Bool { remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
     }
 
     private func resume(_ key: EvaluationKey) {
@@ -262,7 +306,8 @@ actor RealtimeHub: Service {
         if let existing = evaluations[key] {
             evaluation = existing
         } else {
-            evaluation = Evaluation(key: key, scope: scope)
+            nextToken += 1
+            evaluation = Evaluation(key: key, serial: nextToken, scope: scope)
             evaluations[key] = evaluation
             index[evaluation.interest, default: []].insert(key)
             schedule(evaluation)
@@ -296,11 +341,15 @@ actor RealtimeHub: Service {
         for connection in connections.values { connection.sweep(now: now) }
     }
 
-    private func stop() {
+    /// Sends every connection a close frame and waits (at most the close timeout) for the
+    /// frames to be written.
+    private func stop() async {
         stopped = true
-        for connection in connections.values { connection.close(.goingAway, "the server is shutting down") }
+        let closing = connections.values.compactMap { $0.close(.goingAway, "the server is shutting down") }
         for continuation in streams.values.flatMap(\.values) { continuation.finish() }
         streams = [:]
+        guard let first = closing.first else { return }
+        try? await EventLoopFuture.andAllComplete(closing, on: first.eventLoop).get()
     }
 
     // MARK: Event streams
