@@ -23,7 +23,7 @@ extension RealtimeConnection {
 
     /// Queues a result and has it written.
     func deliver(_ subscriber: Subscriber, sequence: Int64, value: [UInt8]) {
-        let frame = ServerMessage.result(id: subscriber.id, sequence: sequence, value: value)
+        let frame = ServerMessage.resultFrame(id: subscriber.id, sequence: sequence, value: value)
         if enqueue(subscriber, frame: frame) { eventLoop.execute { self.writeQueued() } }
     }
 
@@ -45,7 +45,7 @@ extension RealtimeConnection {
 
     func send(error: any Error, id: String?) {
         let error = error as? OneError ?? OneError(.internal, "internal server error")
-        let frame = ServerMessage.error(id: id, error)
+        let frame = ServerMessage.textFrame(ServerMessage.error(id: id, error))
         let (due, overflowing) = state.withLock { state in
             guard !state.closed else { return (false, false) }
             state.control.append(frame)
@@ -81,10 +81,9 @@ extension RealtimeConnection {
             return frames
         }
         guard !frames.isEmpty else { return }
-        for frame in frames {
-            channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: nil)
-        }
-        channel.flush()
+        let writer = self.writer.value
+        for frame in frames { writer.write(frame) }
+        writer.flush()
     }
 
     // MARK: Keeping the connection honest

@@ -27,7 +27,7 @@ final class RealtimeConnection: Sendable {
 
     struct State {
         var subscriptions: [String: Subscription] = [:]
-        /// Results not yet written, by subscription ID, in the order they first waited.
+        /// Whole frames not yet written. Results by subscription ID, in the order they first waited.
         var results: [String: ByteBuffer] = [:]
         var resultOrder: [String] = []
         /// Errors and acknowledgements, written before results, in order.
@@ -81,12 +81,14 @@ final class RealtimeConnection: Sendable {
     /// The caller's rate-limit bucket, as proved at the upgrade.
     private let rate: (key: String, limit: RateLimit)
     let channel: any Channel
+    /// Writes whole frames beneath the WebSocket encoder.
+    let writer: NIOLoopBound<RawFrameWriter>
     let logger: Logger
     let state: Mutex<State>
 
     init(
         credential: CredentialDigest, groupId: String?, hub: RealtimeHub, rateLimiter: RateLimiter, caller: Principal,
-        channel: any Channel, logger: Logger
+        channel: any Channel, writer: RawFrameWriter, logger: Logger
     ) {
         self.credential = credential
         self.groupId = groupId
@@ -94,6 +96,7 @@ final class RealtimeConnection: Sendable {
         self.rateLimiter = rateLimiter
         self.rate = (caller.credentialId, caller.rateLimit)
         self.channel = channel
+        self.writer = NIOLoopBound(writer, eventLoop: channel.eventLoop)
         self.logger = logger
         let now = ContinuousClock.now
         self.state = Mutex(State(idleSince: now, pingedAt: now))

@@ -44,10 +44,12 @@ struct RealtimeEndpoint: Sendable {
     }
 
     /// The connection an admitted caller is served by, once its socket is upgraded.
-    func connection(for caller: RequestAuthenticator.Authenticated, groupId: String?, channel: any Channel, logger: Logger) -> RealtimeConnection {
+    func connection(
+        for caller: RequestAuthenticator.Authenticated, groupId: String?, channel: any Channel, writer: RawFrameWriter, logger: Logger
+    ) -> RealtimeConnection {
         RealtimeConnection(
             credential: caller.credential, groupId: groupId, hub: hub, rateLimiter: rateLimiter, caller: caller.principal,
-            channel: channel, logger: logger)
+            channel: channel, writer: writer, logger: logger)
     }
 
     /// A cookie rides along on any page's WebSocket, so a cookie-authenticated upgrade must come

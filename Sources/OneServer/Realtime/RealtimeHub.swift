@@ -253,7 +253,7 @@ actor RealtimeHub: Service {
         var frames: [String: ByteBuffer] = [:]
         var due: [ObjectIdentifier: (loop: any EventLoop, connections: [RealtimeConnection])] = [:]
         for subscriber in subscribers {
-            let frame = frames[subscriber.id] ?? ServerMessage.result(id: subscriber.id, sequence: sequence, value: value)
+            let frame = frames[subscriber.id] ?? ServerMessage.resultFrame(id: subscriber.id, sequence: sequence, value: value)
             frames[subscriber.id] = frame
             guard subscriber.connection.enqueue(subscriber, frame: frame) else { continue }
             let loop = subscriber.connection.eventLoop

@@ -41,9 +41,11 @@ struct ClientMessage {
 
 /// The messages the server sends, written straight into frames.
 enum ServerMessage {
+    /// A whole WebSocket text frame, header and all, of
     /// `{"type":"result","id":…,"seq":…,"value":…}`: `value` is the REST route's body, and
-    /// `seq` the position in the change log that the result includes every change up to.
-    static func result(id: String, sequence: Int64, value: [UInt8]) -> ByteBuffer {
+    /// `seq` the position in the change log that the result includes every change up to. One
+    /// frame is written as it is to every subscriber that named its subscription `id`.
+    static func resultFrame(id: String, sequence: Int64, value: [UInt8]) -> ByteBuffer {
         var head: [UInt8] = []
         head.reserveCapacity(id.utf8.count + 64)
         head.append(contentsOf: #"{"type":"result","id":"#.utf8)
@@ -51,11 +53,36 @@ enum ServerMessage {
         head.append(contentsOf: #","seq":"#.utf8)
         head.append(contentsOf: String(sequence).utf8)
         head.append(contentsOf: #","value":"#.utf8)
-        var buffer = ByteBufferAllocator().buffer(capacity: head.count + value.count + 1)
+        let length = head.count + value.count + 1
+        var buffer = ByteBufferAllocator().buffer(capacity: length + 10)
+        writeTextFrameHeader(length: length, into: &buffer)
         buffer.writeBytes(head)
         buffer.writeBytes(value)
         buffer.writeInteger(UInt8(ascii: "}"))
         return buffer
+    }
+
+    /// `payload` as a whole WebSocket text frame.
+    static func textFrame(_ payload: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: payload.readableBytes + 10)
+        writeTextFrameHeader(length: payload.readableBytes, into: &buffer)
+        buffer.writeImmutableBuffer(payload)
+        return buffer
+    }
+
+    /// The header of a final, unmasked text frame (RFC 6455 §5.2): servers never mask.
+    private static func writeTextFrameHeader(length: Int, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(0x81))
+        switch length {
+        case ..<126:
+            buffer.writeInteger(UInt8(length))
+        case ...0xFFFF:
+            buffer.writeInteger(UInt8(126))
+            buffer.writeInteger(UInt16(length))
+        default:
+            buffer.writeInteger(UInt8(127))
+            buffer.writeInteger(UInt64(length))
+        }
     }
 
     /// `{"type":"error","id":…,"code":…,"error":…,"field":…}`; `id` is null when the message

@@ -32,7 +32,13 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         switch admission {
         case .accepted(let caller, let groupId):
-            let connection = endpoint.connection(for: caller, groupId: groupId, channel: context.channel, logger: logger)
+            let writer = RawFrameWriter()
+            do {
+                try context.pipeline.syncOperations.addHandler(writer, position: .first)
+            } catch {
+                return context.close(promise: nil)
+            }
+            let connection = endpoint.connection(for: caller, groupId: groupId, channel: context.channel, writer: writer, logger: logger)
             role = .serving(connection)
             connection.open()
         case .refused(let error):
@@ -125,3 +131,21 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension RealtimeSocketHandler: Sendable {}
+
+/// Sits next to the socket and writes frames already encoded, shared by every subscriber of a
+/// result: no frame struct, header buffer or pipeline walk per socket.
+final class RawFrameWriter: ChannelOutboundHandler {
+    /// What passes through it: the encoder's frames, on their way to the socket.
+    typealias OutboundIn = IOData
+
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func write(_ frame: ByteBuffer) { context?.write(NIOAny(frame), promise: nil) }
+    func flush() { context?.flush() }
+}
+
+@available(*, unavailable)
+extension RawFrameWriter: Sendable {}

@@ -50,6 +50,12 @@ final class RawConnection: @unchecked Sendable {
     /// Reads until the server closes the connection or `limit` passes; returns what was read and
     /// whether the server closed it.
     func readUntilClosed(limit: Duration) async -> (text: String, closed: Bool) {
+        let (bytes, closed) = await readBytesUntilClosed(limit: limit)
+        return (String(decoding: bytes, as: UTF8.self), closed)
+    }
+
+    /// `readUntilClosed` as bytes, for binary protocols.
+    func readBytesUntilClosed(limit: Duration) async -> (bytes: [UInt8], closed: Bool) {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: self.blockingRead(limit: limit)) }
         }
@@ -60,7 +66,7 @@ final class RawConnection: @unchecked Sendable {
         await readUntilClosed(limit: limit).text
     }
 
-    private func blockingRead(limit: Duration) -> (text: String, closed: Bool) {
+    private func blockingRead(limit: Duration) -> (bytes: [UInt8], closed: Bool) {
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let clock = ContinuousClock()
@@ -69,9 +75,9 @@ final class RawConnection: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while clock.now - start < limit {
             let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+            if count == 0 { return (received, true) }
             if count > 0 { received += buffer[..<count] }
         }
-        return (String(decoding: received, as: UTF8.self), false)
+        return (received, false)
     }
 }
