@@ -23,6 +23,22 @@ struct RealtimeProtocolTests {
         }
     }
 
+    @Test("a binary message, even in fragments, is refused with an error message and the socket stays open")
+    func binaryRefused() async throws {
+        try await TestServer.run { server in
+            let socket = try await RawWebSocket.open(server, key: server.platform.key)
+            socket.send(opcode: .binary, [1, 2, 3], fin: false)
+            socket.send(opcode: .continuation, [4, 5, 6])
+            socket.send(opcode: .text, Array(#"{"type":"subscribe","id":"after","query":"things.list"}"#.utf8))
+            let frames = try await socket.frames(until: { $0.filter { $0.opcode == .text }.count == 2 })
+            let messages = try frames.filter { $0.opcode == .text }.map { try JSONValue(jsonText: $0.text) }
+            #expect(messages[0]["code"] == "INVALID_JSON")
+            #expect(messages[1]["type"] == "result")
+            #expect(messages[1]["id"] == "after")
+            #expect(!frames.contains { $0.opcode == .close })
+        }
+    }
+
     @Test("an unmasked frame closes the socket with 1002; a message over 64 KiB with 1009")
     func protocolViolations() async throws {
         try await TestServer.run { server in

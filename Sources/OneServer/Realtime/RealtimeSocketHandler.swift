@@ -21,6 +21,8 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
     private var role: Role = .refusing
     /// A text message split over frames, until its final frame.
     private var fragments: ByteBuffer?
+    /// A binary message is being refused: its remaining frames are skipped.
+    private var skippingBinary = false
     private var refusalSent = false
 
     init(admission: RealtimeEndpoint.Admission, endpoint: RealtimeEndpoint, logger: Logger) {
@@ -56,13 +58,20 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
         }
         switch frame.opcode {
         case .text, .binary:
-            guard fragments == nil else { return fail(context, .protocolError, "a new message began before the last one ended") }
+            guard fragments == nil, !skippingBinary else {
+                return fail(context, .protocolError, "a new message began before the last one ended")
+            }
             guard frame.opcode == .text else {
                 if case .serving(let connection) = role { connection.refuse(.init(.invalidJSON, "messages must be JSON text frames")) }
+                skippingBinary = !frame.fin
                 return
             }
             if frame.fin { deliver(frame.unmaskedData, context) } else { fragments = frame.unmaskedData }
         case .continuation:
+            if skippingBinary {
+                skippingBinary = !frame.fin
+                return
+            }
             guard var message = fragments else { return fail(context, .protocolError, "a continuation frame without a message") }
             var piece = frame.unmaskedData
             guard message.readableBytes + piece.readableBytes <= RealtimeEndpoint.maxMessageSize else {
