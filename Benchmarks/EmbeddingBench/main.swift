@@ -105,13 +105,6 @@ let query = (0..<dim).map { _ in generator.nextUnitFloat() }
 let matrix = (0..<(rows * dim)).map { _ in generator.nextUnitFloat() * 0.1 }
 let halfMatrix = matrix.map(halfBits)
 var scores = [Float](repeating: 0, count: rows)
-let f32 = medianMilliseconds(runs: 10) {
-    query.withUnsafeBufferPointer { q in
-        matrix.withUnsafeBufferPointer { m in
-            scores.withUnsafeMutableBufferPointer { VectorKernels.scores(query: q, matrix: m, into: $0) }
-        }
-    }
-}
 let f16 = medianMilliseconds(runs: 10) {
     query.withUnsafeBufferPointer { q in
         halfMatrix.withUnsafeBufferPointer { m in
@@ -119,7 +112,6 @@ let f16 = medianMilliseconds(runs: 10) {
         }
     }
 }
-print(String(format: "scan %dx%d f32: %.2f ms (median of 10)", rows, dim, f32))
 print(String(format: "scan %dx%d f16: %.2f ms (median of 10)", rows, dim, f16))
 
 // The server's exact search: every row scored, the best 10 kept, on one thread and shared by all cores.

@@ -45,10 +45,6 @@ static const one_kernel_table *kernels(void) {
 
 const char *one_kernels_isa(void) { return kernels()->name; }
 
-void one_scores_f32(const float *query, const float *matrix, long rows, int dim, float *out) {
-    kernels()->scores_f32(query, matrix, rows, dim, out);
-}
-
 void one_scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out) {
     kernels()->scores_f16(query, matrix, rows, dim, out);
 }

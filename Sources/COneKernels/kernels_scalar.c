@@ -31,15 +31,6 @@ static float half_to_float(uint16_t h) {
     return f;
 }
 
-static void scores_f32(const float *query, const float *matrix, long rows, int dim, float *out) {
-    for (long i = 0; i < rows; i++) {
-        const float *row = matrix + (size_t)i * (size_t)dim;
-        float sum = 0.0f;
-        for (int d = 0; d < dim; d++) sum += query[d] * row[d];
-        out[i] = sum;
-    }
-}
-
 static void scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out) {
     for (long i = 0; i < rows; i++) {
         const uint16_t *row = matrix + (size_t)i * (size_t)dim;
@@ -124,7 +115,6 @@ static void attention(const float *qkv, int seq, int heads, int head_dim, float 
 
 const one_kernel_table one_scalar_kernels = {
     .name = "scalar",
-    .scores_f32 = scores_f32,
     .scores_f16 = scores_f16,
     .linear = linear,
     .gelu = gelu,

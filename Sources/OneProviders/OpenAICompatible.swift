@@ -62,7 +62,8 @@ public struct OpenAIEmbedder: Embedder {
                     .providerError,
                     "the OpenAI-compatible service sent an embedding that is not \(dimensions) numbers; set ONE_OPENAI_EMBEDDING_DIMENSIONS to the model's")
             }
-            vectors[index] = normalised(values.map { Float($0.doubleValue ?? 0) })
+            // Scaled to length 1 whatever the provider sends, so dot products are cosines.
+            vectors[index] = Embedding.normalised(values.map { Float($0.doubleValue ?? 0) })
         }
         return vectors
     }
@@ -129,10 +130,4 @@ public struct OpenAIGenerator: TextGenerator {
         let usage = answer.objectValue?["usage"]?.objectValue
         return TokenUsage(prompt: usage?["prompt_tokens"]?.integerValue ?? 0, completion: usage?["completion_tokens"]?.integerValue ?? 0)
     }
-}
-
-/// The vector scaled to length 1, so dot products are cosines whatever the provider sends.
-func normalised(_ vector: [Float]) -> [Float] {
-    let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    return norm > 0 ? vector.map { $0 / norm } : vector
 }

@@ -35,10 +35,10 @@ const char *one_kernels_isa(void);
 
 /* ---- Exact vector search ----------------------------------------------- */
 
-/** out[i] = dot(query, matrix row i) for `rows` rows of `dim` floats. */
-void one_scores_f32(const float *query, const float *matrix, long rows, int dim, float *out);
-
-/** As one_scores_f32, with matrix rows stored as IEEE 754 binary16 bit patterns. */
+/**
+ * out[i] = dot(query, matrix row i) for `rows` rows of `dim` values, the rows stored as IEEE 754
+ * binary16 bit patterns: half the memory of floats, and the scan is bound by memory bandwidth.
+ */
 void one_scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out);
 
 /* ---- Transformer building blocks --------------------------------------- */

@@ -21,6 +21,12 @@ public struct Embedding: Sendable, Equatable {
         self.vector = vector
     }
 
+    /// `vector` scaled to length 1, so dot products are cosines; a zero vector as it is.
+    public static func normalised(_ vector: [Float]) -> [Float] {
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? vector.map { $0 / norm } : vector
+    }
+
     /// The vector as little-endian IEEE floats, as the stores keep it.
     public var bytes: [UInt8] {
         #if _endian(little)

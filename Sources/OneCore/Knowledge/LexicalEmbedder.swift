@@ -24,16 +24,9 @@ public struct LexicalEmbedder: Embedder {
                 for start in 0...(padded.count - 3) { add(String(padded[start..<start + 3]), weight: 0.25, to: &vector) }
             }
         }
-        var norm: Float = 0
-        for index in vector.indices {
-            // Dampen repeated terms, keeping the sign the hash gave.
-            let value = vector[index]
-            vector[index] = value < 0 ? -(1 + (-value)).squareRoot() + 1 : (1 + value).squareRoot() - 1
-            norm += vector[index] * vector[index]
-        }
-        guard norm > 0 else { return vector }
-        let scale = 1 / norm.squareRoot()
-        return vector.map { $0 * scale }
+        // Dampen repeated terms, keeping the sign the hash gave.
+        let damped = vector.map { $0 < 0 ? -(1 + (-$0)).squareRoot() + 1 : (1 + $0).squareRoot() - 1 }
+        return Embedding.normalised(damped)
     }
 
     private func add(_ feature: String, weight: Float, to vector: inout [Float]) {
