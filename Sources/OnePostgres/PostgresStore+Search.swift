@@ -51,7 +51,7 @@ extension PostgresStore {
             SELECT e.sequence, e.type AS event, e.target_id AS id, k.type, k.embedding_model, k.embedding,
                    k.metadata->>'documentId' AS document_id, k.source_thing_id, k.labels
             FROM events e LEFT JOIN knowledge k ON k.id = e.target_id AND e.type = 'knowledge_created'
-            WHERE e.group_id = \(groupId) AND e.sequence > \(sequence)
+            WHERE e.group_id = \(groupId) AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > \(sequence)
             ORDER BY e.sequence LIMIT \(limit)
             """
         ) { row -> (sequence: Int64, change: ChunkVectorChanges.Change?) in

@@ -41,13 +41,20 @@ struct ProviderHTTP: Sendable {
                 do {
                     let response = try await send(request)
                     guard response.status == .ok else {
-                        let bytes = try await response.body.collect(upTo: 1 << 20)
-                        try check(response.status, bytes)
-                        return
+                        try check(response.status, try await response.body.collect(upTo: 1 << 20))
+                        throw OneError(.providerError, "\(name) answered \(response.status.code) instead of an event stream")
                     }
                     var parser = ServerSentEventParser()
-                    for try await chunk in response.body {
-                        for event in parser.feed(chunk) { continuation.yield(event) }
+                    do {
+                        for try await chunk in response.body {
+                            for event in try parser.feed(chunk) { continuation.yield(event) }
+                        }
+                    } catch let error as OneError {
+                        throw error
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        throw OneError(.providerError, "the event stream from \(name) broke off")
                     }
                     continuation.finish()
                 } catch {
@@ -108,29 +115,40 @@ struct ServerSentEvent: Sendable, Equatable {
     var data: String
 }
 
-/// Splits a byte stream into Server-Sent Events, across chunk boundaries.
+/// Splits a byte stream into Server-Sent Events, across chunk boundaries. An event may hold
+/// at most ``maxEventSize`` bytes, so a provider cannot make the server buffer without end.
 struct ServerSentEventParser {
+    static let maxEventSize = 1 << 20
+
     private var pending: [UInt8] = []
     private var name: String?
     private var data: [String] = []
+    private var eventSize = 0
 
-    mutating func feed(_ chunk: ByteBuffer) -> [ServerSentEvent] {
+    mutating func feed(_ chunk: ByteBuffer) throws(OneError) -> [ServerSentEvent] {
         pending += chunk.readableBytesView
         var events: [ServerSentEvent] = []
-        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-            var line = pending[..<newline]
+        var start = pending.startIndex
+        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            var line = pending[start..<newline]
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            pending.removeSubrange(...newline)
+            start = newline + 1
+            eventSize += line.count
             let text = String(decoding: line, as: UTF8.self)
             if text.isEmpty {
                 if !data.isEmpty || name != nil { events.append(ServerSentEvent(name: name, data: data.joined(separator: "\n"))) }
                 name = nil
                 data = []
+                eventSize = 0
             } else if text.hasPrefix("data:") {
                 data.append(String(text.dropFirst(5).drop { $0 == " " }))
             } else if text.hasPrefix("event:") {
                 name = String(text.dropFirst(6).drop { $0 == " " })
             }
+        }
+        pending.removeSubrange(..<start)
+        guard eventSize + pending.count <= Self.maxEventSize else {
+            throw OneError(.providerError, "a streamed event from the provider exceeds \(Self.maxEventSize) bytes")
         }
         return events
     }

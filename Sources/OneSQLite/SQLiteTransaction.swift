@@ -71,7 +71,8 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
         try await append(contentsOf: [draft])
     }
 
-    /// One INSERT for up to a hundred events at a time, their sequences read back in order.
+    /// One INSERT for up to a hundred events at a time, their sequences read back by ID (SQLite
+    /// does not promise the order of `RETURNING` rows).
     func append(contentsOf drafts: [EventDraft]) async throws {
         let timestamp = clock.now()
         try forEachRun(of: drafts, columns: 8) { run, values in
@@ -84,14 +85,16 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
                 ])
             }
             let sequences = try self.run { db in
-                try Int64.fetchAll(
-                    db.cachedStatement(
-                        sql: "INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change) VALUES "
-                            + values + " RETURNING sequence"),
-                    arguments: arguments)
+                try Dictionary(
+                    uniqueKeysWithValues: Row.fetchAll(
+                        db.cachedStatement(
+                            sql: "INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change) VALUES "
+                                + values + " RETURNING id, sequence"),
+                        arguments: arguments
+                    ).map { (row: Row) -> (String, Int64) in (row[0], row[1]) })
             }
-            guard sequences.count == run.count else { throw OneError(.internal, "the store appended fewer events than asked") }
-            for ((id, draft), sequence) in zip(zip(ids, run), sequences) {
+            for (id, draft) in zip(ids, run) {
+                guard let sequence = sequences[id] else { throw OneError(.internal, "the store appended fewer events than asked") }
                 events.append(Event(
                     id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
                     targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change))

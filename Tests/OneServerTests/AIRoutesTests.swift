@@ -101,6 +101,9 @@ struct AIRoutesTests {
                     ("/api/ai/generate", ["prompt": "x", "maxTokens": 4_097], "maxTokens"),
                     ("/api/ai/embed", ["texts": .array((0...100).map { _ in "x" })], "texts"),
                     ("/api/ai/embed", ["texts": ["x", .string(String(repeating: "a", count: 8_001))]], "texts[1]"),
+                    ("/api/ai/embed", ["texts": ["x", "   "]], "texts[1]"),
+                    ("/api/ai/chat", ["message": "x", "limit": 21], "limit"),
+                    ("/api/ai/extract", ["text": "Ada", "types": ["person", " "]], "types"),
                 ]
                 for (path, body, field) in cases {
                     let reply = try await api.post(path, key: tenant.key, body: body)
@@ -124,6 +127,24 @@ struct AIRoutesTests {
         }
     }
 
+    @Test("a limit on a group bounds the AI use of the groups below it, as every quota does", arguments: TestStore.available)
+    func limitAbove(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
+            let api = server.api
+            let parent = try await server.makeTenant(settings: ["limits": ["aiTokens": 60]])
+            // The child has no limit of its own: its owner cannot lift the parent's by making one.
+            let child = try await server.makeTenant(parent: parent.groupId)
+            try await api.post("/api/ai/embed", key: child.key, body: ["texts": [.string(String(repeating: "word ", count: 40))]]).expect(.ok)
+            try await server.expectUnchanged(child.groupId) {
+                try await api.post("/api/ai/embed", key: child.key, body: ["texts": [.string(String(repeating: "word ", count: 40))]])
+                    .expectError(.forbidden, "QUOTA_EXCEEDED", field: "settings.limits.aiTokens")
+            }
+            // The parent's own use draws on the same budget its child spent.
+            try await api.post("/api/ai/embed", key: parent.key, body: ["texts": [.string(String(repeating: "word ", count: 40))]])
+                .expectError(.forbidden, "QUOTA_EXCEEDED", field: "settings.limits.aiTokens")
+        }
+    }
+
     @Test("a group inside an archived group is refused before any provider is called, and nothing is written", arguments: TestStore.available)
     func archived(store: TestStore) async throws {
         let provider = FakeModelProvider()
@@ -140,6 +161,14 @@ struct AIRoutesTests {
                     try await api.post("/api/ai/generate", key: child.key, body: ["prompt": "hello"]).expectError(.conflict, "GROUP_ARCHIVED")
                     try await api.post("/api/ai/stream", key: child.key, body: ["prompt": "hello"]).expectError(.conflict, "GROUP_ARCHIVED")
                     try await api.post("/api/ai/embed", key: child.key, body: ["texts": ["hello"]]).expectError(.conflict, "GROUP_ARCHIVED")
+                    // Retrieval would embed the question: refused before it.
+                    try await api.post("/api/ai/generate", key: child.key, body: ["prompt": "hello", "context": true])
+                        .expectError(.conflict, "GROUP_ARCHIVED")
+                    try await api.post("/api/ai/chat", key: child.key, body: ["message": "hello"]).expectError(.conflict, "GROUP_ARCHIVED")
+                    try await api.post("/api/knowledge", key: child.key, body: ["type": "chunk", "text": "hello"])
+                        .expectError(.conflict, "GROUP_ARCHIVED")
+                    try await api.post("/api/knowledge", key: child.key, body: ["type": "document", "text": "hello there"])
+                        .expectError(.conflict, "GROUP_ARCHIVED")
                 }
                 #expect(await provider.received.isEmpty, "the provider is never called for a request that cannot be recorded")
             }

@@ -78,6 +78,18 @@ struct KnowledgeSearchTests {
                     .expectError(.badRequest, "INVALID_ID", field: "filters.documentId")
                 try await api.post("/api/knowledge", key: tenant.key, body: ["type": "document", "text": " ... \n\n "])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "text")
+                // Metadata the server writes on documents and chunks: a chunk may not claim a document.
+                for key in ["documentId", "chunkIndex", "chunks", "ingest", "embedder"] {
+                    try await api.post("/api/knowledge", key: tenant.key, body: ["type": "chunk", "text": "rye", "metadata": [key: "x"]])
+                        .expectError(.badRequest, "VALIDATION_ERROR", field: "metadata.\(key)")
+                }
+                try await api.post("/api/knowledge", key: tenant.key, body: ["type": "chunk", "text": "rye", "labels": ["kitchen", "  "]])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "labels")
+            }
+            // A query with nothing to embed or match has no neighbours, rather than every chunk at 0.
+            for mode in ["vector", "text", "hybrid"] {
+                let found = try await api.post("/api/knowledge/search", key: tenant.key, body: ["query": "!!! ???", "mode": .string(mode)]).okJSON
+                #expect(found["results"]?.arrayValue?.isEmpty == true, "\(mode)")
             }
             let customer = try await server.makeKey(in: tenant.groupId, role: .customer)
             try await api.post("/api/knowledge/search", key: customer.key, body: ["query": "bread"]).expectError(.forbidden, "FORBIDDEN")

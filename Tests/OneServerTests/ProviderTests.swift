@@ -54,6 +54,15 @@ struct ProviderTests {
             #expect(streamed["stream"] == true)
             #expect(streamed["stream_options"] == ["include_usage": true])
 
+            // A 2xx that is not an event stream ends the stream with an error, rather than never.
+            do {
+                for try await _ in generator.stream(GenerationRequest(messages: [ChatMessage(role: .user, content: "nothing")])) {}
+                Issue.record("a 204 answer to a streamed request ended without an error")
+            } catch let error as OneError {
+                #expect(error.code == .providerError)
+                #expect(error.message.contains("204"))
+            }
+
             let (object, _) = try await generator.generateObject(Self.request, schema: EntityExtraction.schema)
             #expect(object["entities"]?.arrayValue?.count == 3)
             let structured = try #require(await provider.received.last).body

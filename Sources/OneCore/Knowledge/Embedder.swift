@@ -66,7 +66,9 @@ public struct Embedding: Sendable, Equatable {
 }
 
 /// Embeds off the caller's thread in batches of a bounded size, so a long document neither
-/// blocks an event loop nor sends one enormous request to a provider.
+/// blocks an event loop nor sends one enormous request to a provider. Every batch is checked
+/// against the embedder's declared shape: one vector of `dimensions` per text, or an error,
+/// never a chunk silently dropped or a vector the index cannot hold.
 extension Embedder {
     public func embed(_ texts: [String], batchSize: Int) async throws -> [[Float]] {
         var vectors: [[Float]] = []
@@ -75,7 +77,11 @@ extension Embedder {
         while start < texts.count {
             try Task.checkCancellation()
             let end = min(start + batchSize, texts.count)
-            vectors += try await embed(Array(texts[start..<end]))
+            let batch = try await embed(Array(texts[start..<end]))
+            guard batch.count == end - start, batch.allSatisfy({ $0.count == dimensions }) else {
+                throw OneError(.unavailable, "the embedder \(model) did not give one vector of \(dimensions) dimensions per text")
+            }
+            vectors += batch
             start = end
         }
         return vectors

@@ -8,12 +8,12 @@ extension OneService {
     /// Embeds texts on request, with the server's embedder.
     public func embedTexts(_ input: EmbedRequest, in scope: Scope) async throws -> EmbedResult {
         try AccessPolicy.require(scope.principal, .read, .knowledge)
-        guard let texts = input.texts else { throw OneError.validation("texts", "texts is required: an array of strings") }
-        guard (1...Self.maxEmbedTexts).contains(texts.count) else {
+        guard let given = input.texts else { throw OneError.validation("texts", "texts is required: an array of strings") }
+        guard (1...Self.maxEmbedTexts).contains(given.count) else {
             throw OneError.validation("texts", "texts must hold from 1 to \(Self.maxEmbedTexts) strings")
         }
-        for (index, text) in texts.enumerated() where text.count > Self.maxEmbedTextLength || text.isEmpty {
-            throw OneError.validation("texts[\(index)]", "each text must be 1 to \(Self.maxEmbedTextLength) characters")
+        let texts = try given.enumerated().map { index, text throws(OneError) in
+            try Validate.text(text, field: "texts[\(index)]", maxLength: Self.maxEmbedTextLength)
         }
         let tokens = texts.reduce(0) { $0 + Chunker.estimatedTokens($1) }
         try await admitAIUse(tokens, in: scope)
@@ -72,8 +72,10 @@ extension OneService {
         let prompt = try Validate.text(input.prompt, field: "prompt", maxLength: Self.maxPromptLength)
         let system = try Validate.optionalText(input.system, field: "system", maxLength: Self.maxPromptLength)
         let maxTokens = try Self.maxTokens(input.maxTokens)
-        let sources = input.context == true ? try await retrieve(prompt, limit: input.limit, in: scope) : []
-        try await admitAIUse(Chunker.estimatedTokens(prompt + " " + sources.map(\.text).joined(separator: " ")) + maxTokens / 4, in: scope)
+        let limit = try Self.contextLimit(input.limit)
+        // Admitted before retrieval, whose query embedding may already be paid for.
+        try await admitAIUse(Chunker.estimatedTokens(prompt) + maxTokens / 4, in: scope)
+        let sources = input.context == true ? try await retrieve(prompt, limit: limit, in: scope) : []
         let request = GenerationRequest(
             system: Self.instructions(system, sources: sources), messages: [ChatMessage(role: .user, content: prompt)],
             sources: sources.map(Passage.init), maxTokens: maxTokens)
@@ -88,12 +90,17 @@ extension OneService {
         return maxTokens
     }
 
-    /// The passages a question draws on: a hybrid search of the group's chunks.
-    func retrieve(_ question: String, limit: Int?, in scope: Scope) async throws -> [AISource] {
-        let limit = limit ?? Self.defaultSearchLimit
-        guard (1...Self.maxContextPassages).contains(limit) else {
-            throw OneError.validation("limit", "limit must be an integer from 1 to \(Self.maxContextPassages)")
+    /// How many passages a question may draw on: `limit`, checked, or the search default.
+    static func contextLimit(_ value: Int?) throws(OneError) -> Int {
+        let limit = value ?? defaultSearchLimit
+        guard (1...maxContextPassages).contains(limit) else {
+            throw OneError.validation("limit", "limit must be an integer from 1 to \(maxContextPassages)")
         }
+        return limit
+    }
+
+    /// The passages a question draws on: a hybrid search of the group's chunks.
+    func retrieve(_ question: String, limit: Int, in scope: Scope) async throws -> [AISource] {
         let found = try await searchKnowledge(KnowledgeSearch(query: String(question.prefix(Self.maxQueryLength)), limit: limit), in: scope)
         return found.results.map {
             AISource(id: $0.id, documentId: $0.documentId, title: $0.metadata.objectValue?["title"]?.stringValue, score: $0.score, text: $0.text)
@@ -111,30 +118,48 @@ extension OneService {
         ]).joined(separator: "\n\n")
     }
 
-    /// Refuses, before a provider is paid, a request the group's `aiTokens` limit cannot cover,
-    /// or one that could not be recorded: the archive rules are the tenant tree's, as for any write.
+    /// Refuses, before a provider is paid, a request that could not be recorded (the tenant
+    /// tree's archive rules, as for any write) or that an `aiTokens` limit cannot cover: the
+    /// group's own, or one above it, which bounds the whole subtree as every other limit does.
+    ///
+    /// The estimate is checked here and the real use charged afterwards, so requests running
+    /// at once may together pass a limit by at most their estimates.
     func admitAIUse(_ estimated: Int, in scope: Scope) async throws {
-        let chain = try await write { transaction in
-            try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
-        }
-        guard let limit = chain.first?.limits[.aiTokens] else { return }
-        let used = try await store.aiTokensUsed(groupId: scope.groupId)
-        guard used + estimated <= limit else {
-            throw OneError(
-                .quotaExceeded,
-                "this request needs about \(estimated) AI tokens and the group has \(max(0, limit - used)) of its \(limit) left; raise settings.limits.aiTokens",
-                field: "settings.limits.aiTokens")
+        for group in try await writableChain(scope) {
+            guard let limit = group.limits[.aiTokens] else { continue }
+            let used = try await store.aiTokensUsed(groupId: group.id)
+            guard used + estimated <= limit else {
+                let whose = group.id == scope.groupId ? "the group" : "a group above this one"
+                throw OneError(
+                    .quotaExceeded,
+                    "this request needs about \(estimated) AI tokens and \(whose) has \(max(0, limit - used)) of its \(limit) left; raise settings.limits.aiTokens",
+                    field: "settings.limits.aiTokens")
+            }
         }
     }
 
-    /// Charges the group what a request used, with its event, in one transaction.
+    /// Refuses work for a group that cannot be written (archived, or the key's home archived)
+    /// before anything is paid for; the write that follows checks again.
+    func requireWritable(_ scope: Scope) async throws {
+        _ = try await writableChain(scope)
+    }
+
+    private func writableChain(_ scope: Scope) async throws -> [GroupNode] {
+        try await write { transaction in
+            try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+        }
+    }
+
+    /// Charges what a request used, with its event, in one transaction: to the group and to
+    /// every group above it, whose counters hold their subtree's use.
     func recordAIUse(_ type: String, tokens: Int, model: String, metadata: JSONValue, in scope: Scope) async throws {
         let event = draft(
             scope, type, target: nil,
-            metadata: metadata.setting("tokens", .integer(Int64(tokens))).setting("model", .string(model)))
+            metadata: metadata.merging(["tokens": .integer(Int64(tokens)), "model": .string(model)]))
         try await write { transaction in
-            _ = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
-            try await transaction.addAITokens(tokens, groupId: scope.groupId)
+            for group in try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction) {
+                try await transaction.addAITokens(tokens, groupId: group.id)
+            }
             try await transaction.append(event)
         }
     }

@@ -10,6 +10,7 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .create, .things)
         try AccessPolicy.require(scope.principal, .create, .connections)
         let message = try Validate.text(input.message, field: "message", maxLength: Self.maxChatMessage)
+        let limit = try Self.contextLimit(input.limit)
         var history: [ChatMessage] = []
         if let conversationId = input.conversationId {
             let conversation = try await existingThing(conversationId, in: scope, field: "conversationId")
@@ -18,8 +19,9 @@ extension OneService {
             }
             history = try await messages(of: conversationId, in: scope)
         }
-        let sources = input.context ?? true ? try await retrieve(message, limit: input.limit, in: scope) : []
-        try await admitAIUse(Chunker.estimatedTokens(message + sources.map(\.text).joined(separator: " ")), in: scope)
+        // Admitted before retrieval, whose query embedding may already be paid for.
+        try await admitAIUse(Chunker.estimatedTokens(message), in: scope)
+        let sources = input.context ?? true ? try await retrieve(message, limit: limit, in: scope) : []
         let request = GenerationRequest(
             system: Self.instructions(nil, sources: sources), messages: history + [ChatMessage(role: .user, content: message)],
             sources: sources.map(Passage.init))
@@ -71,9 +73,8 @@ extension OneService {
     public func extract(_ input: ExtractRequest, in scope: Scope) async throws -> ExtractResult {
         try AccessPolicy.require(scope.principal, .create, .things)
         let text = try Validate.text(input.text, field: "text", maxLength: Self.maxPromptLength)
-        let types = input.types ?? EntityExtraction.defaultTypes
-        guard (1...20).contains(types.count) else { throw OneError.validation("types", "types must hold from 1 to 20 entity types") }
-        for type in types { _ = try Validate.text(type, field: "types", maxLength: 64) }
+        let types = try Validate.texts(input.types ?? EntityExtraction.defaultTypes, field: "types", maxCount: 20, maxLength: 64)
+        guard !types.isEmpty else { throw OneError.validation("types", "types must hold from 1 to 20 entity types") }
         if let source = input.sourceThingId {
             try AccessPolicy.require(scope.principal, .create, .connections)
             _ = try await existingThing(source, in: scope, field: "sourceThingId")

@@ -37,11 +37,8 @@ extension OneService {
 
     static func filters(_ input: KnowledgeSearch.Filters?) throws -> KnowledgeFilters {
         guard let input else { return KnowledgeFilters() }
-        let labels = input.labels ?? []
-        guard labels.count <= 20 else { throw OneError.validation("filters.labels", "filters.labels may hold at most 20 labels") }
-        for label in labels { _ = try Validate.text(label, field: "filters.labels", maxLength: 200) }
         return KnowledgeFilters(
-            labels: labels.map { $0.trimmingWhitespace() },
+            labels: try Validate.texts(input.labels ?? [], field: "filters.labels", maxCount: 20, maxLength: 200),
             sourceThingId: try Validate.optionalID(input.sourceThingId, .thing, field: "filters.sourceThingId"),
             documentId: try Validate.optionalID(input.documentId, .knowledge, field: "filters.documentId"))
     }
@@ -51,6 +48,9 @@ extension OneService {
         async let rows = vectorIndexes.rows(
             groupId: scope.groupId, model: embedder.model, dimensions: embedder.dimensions, store: store)
         let vector = try await embedOne(query)
+        // A query with nothing the embedder can read (punctuation, say) has no direction: no
+        // chunk is near it, rather than every chunk at a score of 0.
+        guard vector.contains(where: { $0 != 0 }) else { return [] }
         return vectorIndexes.nearest(in: try await rows, to: vector, limit: limit, filters: filters).map {
             ScoredID(id: $0.id, score: Double($0.score))
         }

@@ -56,7 +56,6 @@ package struct VectorRows: Sendable {
         self.dimensions = dimensions
     }
 
-    var liveCount: Int { entries.count - dead.count }
     var bytes: Int { blocks.count * VectorBlock.capacity * dimensions * 2 + entries.count * 160 }
 
     /// Adds a chunk; one already present, or of the wrong dimension, is left alone.

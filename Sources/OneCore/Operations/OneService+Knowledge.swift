@@ -25,6 +25,9 @@ extension OneService {
     /// A document is chunked, so it may be longer: up to what a request body holds.
     static let maxDocumentText = 1_000_000
     static let maxLabels = 100
+    /// Metadata the server writes on documents and their chunks; a client may not set it, or a
+    /// chunk could claim another document (and be deleted with it).
+    static let reservedKnowledgeMetadata: Set<String> = ["documentId", "chunkIndex", "chunks", "ingest", "embedder"]
 
     /// Creates knowledge. A `document` is cut into chunks, each embedded and stored linked to it
     /// (`metadata.documentId`, `metadata.chunkIndex`) and to its source thing; a `chunk` is
@@ -39,35 +42,45 @@ extension OneService {
         if text == nil, type != "vector_only" {
             throw OneError.validation("text", "text is required for knowledge of type \(type)")
         }
-        let labels = input.labels ?? []
-        guard labels.count <= Self.maxLabels else {
-            throw OneError.validation("labels", "labels may hold at most \(Self.maxLabels) entries")
-        }
-        for label in labels { _ = try Validate.text(label, field: "labels", maxLength: 200) }
+        let labels = try Validate.texts(input.labels ?? [], field: "labels", maxCount: Self.maxLabels, maxLength: 200)
         let metadata = try Validate.object(input.metadata, field: "metadata")
+        if let reserved = metadata.objectValue?.keys.sorted().first(where: Self.reservedKnowledgeMetadata.contains) {
+            throw OneError.validation("metadata.\(reserved)", "metadata.\(reserved) is set by the server, not by clients")
+        }
         if let source = input.sourceThingId { _ = try await existingThing(source, in: scope, field: "sourceThingId") }
         let sourceField = try Validate.optionalText(input.sourceField, field: "sourceField", maxLength: 200)
         let now = clock.now()
         var knowledge = Knowledge(
             id: ids.make(.knowledge), groupId: scope.groupId, type: type, text: text,
-            labels: labels.map { $0.trimmingWhitespace() }, metadata: metadata, sourceThingId: input.sourceThingId,
+            labels: labels, metadata: metadata, sourceThingId: input.sourceThingId,
             sourceField: sourceField, createdBy: scope.principal.actorId, createdAt: now, updatedAt: now)
         if type == "document", let text {
             return try await ingest(knowledge, text: text, in: scope)
         }
         if type == "chunk", let text {
+            // Refused before the embedder (perhaps a paid provider) is called for a group that cannot write.
+            try await requireWritable(scope)
             knowledge.embedding = Embedding(model: embedder.model, vector: try await embedOne(text))
         }
         try await insert([knowledge], in: scope)
         return knowledge
     }
 
-    /// Inserts records with their `knowledge_created` events, admitted against the quota together.
-    func insert(_ records: [Knowledge], in scope: Scope) async throws {
+    /// Inserts records with their `knowledge_created` events, admitted against the quota
+    /// together. With `progress`, the same transaction also updates that document (still live,
+    /// or the write fails with a conflict) from `before` to `after`, with its event.
+    func insert(_ records: [Knowledge], progress: (before: Knowledge, after: Knowledge)? = nil, in scope: Scope) async throws {
         let count = UsageCounts(knowledge: records.count)
         let events = records.map { draft(scope, "knowledge_created", target: $0.id, change: .created($0)) }
+            + (progress.map { [draft(scope, "knowledge_updated", target: $0.after.id, change: .between($0.before, $0.after))] } ?? [])
         try await write { transaction in
             let chain = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
+            if let progress {
+                guard let current = try await transaction.knowledgeForUpdate(id: progress.after.id, groupId: scope.groupId),
+                    current.deletedAt == nil
+                else { throw OneError(.conflict, "the document was deleted while it was being indexed") }
+                try await transaction.updateKnowledge(progress.after)
+            }
             try await TenantTree.admit(count, into: chain, transaction)
             for record in records { try await transaction.insertKnowledge(record) }
             try await transaction.append(contentsOf: events)

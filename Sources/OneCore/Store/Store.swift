@@ -220,9 +220,9 @@ public protocol KnowledgeStore: Sendable {
     /// The group's live chunks embedded by `model`, with the log's sequence as of the read.
     func chunkVectors(groupId: String, model: String) async throws -> ChunkVectorSnapshot
     /// Chunks of the group created (with a vector of `model`) or deleted after `sequence`, from
-    /// the event log, at most `limit` events read.
+    /// the event log (its knowledge events only, at most `limit` of them).
     func chunkVectorChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> ChunkVectorChanges
-    /// The AI tokens the group has used, all time.
+    /// The AI tokens the group and the groups below it have used, all time.
     func aiTokensUsed(groupId: String) async throws -> Int
 }
 

@@ -26,6 +26,16 @@ public enum Validate {
         return value
     }
 
+    /// A list of at most `maxCount` non-blank texts (labels, types), each checked as
+    /// ``text(_:field:maxLength:)`` checks one and returned trimmed.
+    public static func texts(_ values: [String], field: String, maxCount: Int, maxLength: Int) throws(OneError) -> [String] {
+        guard values.count <= maxCount else { throw OneError.validation(field, "\(field) may hold at most \(maxCount) entries") }
+        var trimmed: [String] = []
+        trimmed.reserveCapacity(values.count)
+        for value in values { trimmed.append(try text(value, field: field, maxLength: maxLength)) }
+        return trimmed
+    }
+
     /// A JSON object (or nothing, meaning an empty object).
     public static func object(_ value: JSONValue?, field: String) throws(OneError) -> JSONValue {
         guard let value else { return [:] }

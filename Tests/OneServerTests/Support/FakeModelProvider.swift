@@ -49,7 +49,10 @@ actor FakeModelProvider {
             let body = try await Self.json(request)
             await self.record(request, body)
             if body["stream"] == true {
-                let slow = body["messages"]?.arrayValue?.last?["content"]?.stringValue == "slow"
+                let last = body["messages"]?.arrayValue?.last?["content"]?.stringValue
+                // A success that is no event stream, which a client must not wait on forever.
+                if last == "nothing" { return Response(status: .noContent) }
+                let slow = last == "slow"
                 return slow ? self.slowStream() : Self.sse([
                     #"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#,
                     #"{"choices":[{"index":0,"delta":{"content":"Bread rises "}}]}"#,
