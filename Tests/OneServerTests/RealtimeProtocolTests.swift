@@ -57,6 +57,55 @@ struct RealtimeProtocolTests {
         }
     }
 
+    @Test("text that is not UTF-8 closes with 1007; a refused binary message over 64 KiB with 1009")
+    func badMessages() async throws {
+        try await TestServer.run { server in
+            let notUTF8 = try await RawWebSocket.open(server, key: server.platform.key)
+            notUTF8.send(opcode: .text, [0x7B, 0xC3, 0x28, 0x7D])
+            let closing = try await notUTF8.frames(until: { $0.contains { $0.opcode == .close } })
+            #expect(closing.last?.closeCode == 1007)
+
+            let binary = try await RawWebSocket.open(server, key: server.platform.key)
+            let piece = [UInt8](repeating: 7, count: 40_000)
+            binary.send(opcode: .binary, piece, fin: false)
+            binary.send(opcode: .continuation, piece, fin: false)
+            let tooLarge = try await binary.frames(until: { $0.contains { $0.opcode == .close } })
+            #expect(tooLarge.last?.closeCode == 1009)
+        }
+    }
+
+    @Test("a client's close frame is echoed with its code, or 1000 for one never sent on the wire, and the socket shut")
+    func clientClose() async throws {
+        try await TestServer.run { server in
+            for (sent, echoed) in [(4001, 4001), (1005, 1000)] {
+                let socket = try await RawWebSocket.open(server, key: server.platform.key)
+                socket.send(opcode: .close, [UInt8(sent >> 8), UInt8(sent & 0xFF)])
+                let frames = try await socket.frames(until: { $0.contains { $0.opcode == .close } })
+                #expect(frames.last?.closeCode == echoed)
+                #expect(await socket.connection.readBytesUntilClosed(limit: .seconds(5)).closed, "the server shuts the socket")
+            }
+        }
+    }
+
+    @Test("a malformed upgrade is never redirected to itself: refused first, answered 426 after another request")
+    func malformedUpgrade() async throws {
+        try await TestServer.run { server in
+            let upgrade = "GET /api/realtime HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Version: 13\r\nX-API-Key: \(server.platform.key)\r\n\r\n"
+            let first = try RawConnection(port: server.port)
+            first.send(upgrade)
+            let refused = await first.readUntilClosed(limit: .seconds(5))
+            #expect(refused.closed)
+            #expect(!refused.text.contains("307"))
+            // On a keep-alive connection the routes answer it: a WebSocket needs its handshake.
+            let later = try RawConnection(port: server.port)
+            later.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + upgrade)
+            let answers = await later.read(limit: .seconds(2))
+            #expect(answers.contains("HTTP/1.1 426"), "\(answers.suffix(300))")
+            #expect(!answers.contains("307"))
+        }
+    }
+
     @Test("a client that does not answer the heartbeat's ping is closed; one that does stays")
     func heartbeat() async throws {
         let configuration = RealtimeConfiguration(heartbeat: .seconds(1), pollInterval: .milliseconds(200))

@@ -35,13 +35,13 @@ struct BatchController {
             do {
                 // Creations alone are one createThings, atomic by itself: its checks and
                 // encoding then run outside the transaction, which holds only the writes.
-                if batch.operations.count > 1, batch.operations.allSatisfy(\.createsThing),
-                    let outcomes = try await createThings(batch.operations[...], from: 0, groupId: groupId, context: context)
-                {
+                let allCreate = batch.operations.count > 1 && batch.operations.allSatisfy(\.createsThing)
+                if allCreate, let outcomes = try await createThings(batch.operations[...], from: 0, groupId: groupId, context: context) {
                     return Outcome.results(outcomes)
                 }
+                // Refused as a whole: one by one, to name the operation at fault, without asking twice.
                 let outcomes = try await service.atomically {
-                    try await runAtomically(batch.operations, groupId: groupId, context: context)
+                    try await runAtomically(batch.operations, groupId: groupId, context: context, groupingCreates: !allCreate)
                 }
                 return Outcome.results(outcomes)
             } catch let failure as AtomicBatchFailure {
@@ -58,14 +58,14 @@ struct BatchController {
     /// insert for the run. Should the run be refused as a whole (a quota, the role), its
     /// operations go through the route one by one, which names the one at fault.
     private func runAtomically(
-        _ operations: [BatchOperation], groupId: String?, context: AppRequestContext
+        _ operations: [BatchOperation], groupId: String?, context: AppRequestContext, groupingCreates: Bool
     ) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(operations.count)
         var index = 0
         while index < operations.count {
             let creates = operations[index...].prefix { $0.createsThing }
-            if creates.count > 1, let created = try await createThings(creates, from: index, groupId: groupId, context: context) {
+            if groupingCreates, creates.count > 1, let created = try await createThings(creates, from: index, groupId: groupId, context: context) {
                 outcomes += created
                 index += creates.count
                 continue

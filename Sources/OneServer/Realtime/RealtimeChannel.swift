@@ -107,13 +107,16 @@ struct RealtimeChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// NIO upgrades only a connection's first request. A later upgrade request on a keep-alive
-    /// connection is redirected to itself with the connection closed, so the client retries it
-    /// first on a new one.
+    /// NIO upgrades only a connection's first request. A later, well-formed upgrade request to
+    /// the realtime endpoint on a keep-alive connection is redirected to itself with the
+    /// connection closed, so the client retries it first on a new one. Any other request goes to
+    /// the routes, which answer a malformed upgrade plainly rather than redirect it forever.
     private static func redirectingLateUpgrades(_ responder: @escaping HTTPChannelHandler.Responder) -> HTTPChannelHandler.Responder {
         struct RedirectedUpgrade: Error {}
         return { request, responseWriter, channel in
-            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+            guard request.uri.path == RealtimeEndpoint.path, request.headers[.upgrade]?.lowercased() == "websocket",
+                request.headers[.secWebSocketKey] != nil, request.headers[.secWebSocketVersion] == "13"
+            else {
                 return try await responder(request, responseWriter, channel)
             }
             let location = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path

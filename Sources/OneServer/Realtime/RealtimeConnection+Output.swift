@@ -38,11 +38,6 @@ extension RealtimeConnection {
         _ = state.withLock { $0.removeSubscription(subscriber.id, token: subscriber.token) }
     }
 
-    /// Tells the client a message could not be read.
-    func refuse(_ error: OneError) {
-        send(error: error, id: nil)
-    }
-
     func send(error: any Error, id: String?) {
         let error = error as? OneError ?? OneError(.internal, "internal server error")
         let frame = ServerMessage.textFrame(ServerMessage.error(id: id, error))
@@ -126,6 +121,9 @@ extension RealtimeConnection {
     }
 
     // MARK: Closing
+
+    /// Whether a close frame has been sent or received: nothing more is written or read.
+    var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Marks the connection closed; whether it was open (no close frame had been sent).
     func markClosed() -> Bool {

@@ -36,8 +36,8 @@ final class RealtimeConnection: Sendable {
         /// Whether a write of the queue is already due on the event loop.
         var writeScheduled = false
         var idleSince: ContinuousClock.Instant?
-        var revalidating = false
-        var revalidateAgain = false
+        /// A revalidation waits in the inbox: another change of credentials needs no second one.
+        var revalidationQueued = false
         /// Whether a close frame has been sent or received: nothing more is written.
         var closed = false
         /// The client's messages not yet handled, and whether a task is handling them.
@@ -120,12 +120,13 @@ final class RealtimeConnection: Sendable {
     enum Work {
         case register
         case message(String)
+        case revalidate
         case unregister
     }
 
     /// Registers the connection with the hub, before any message of the client is handled.
     func open() {
-        _ = post(.register)
+        post(.register)
     }
 
     /// Queues a text message from the client. Returns `false` when so many wait that the socket
@@ -137,15 +138,20 @@ final class RealtimeConnection: Sendable {
     /// The socket closed: the connection's subscriptions end after its waiting messages.
     func ended() {
         state.withLock { $0.closed = true }
-        _ = post(.unregister)
+        post(.unregister)
     }
 
+    @discardableResult
     private func post(_ work: Work) -> Bool {
         let (start, keepReading) = state.withLock { state in
+            if case .revalidate = work {
+                guard !state.revalidationQueued else { return (false, !state.readPaused) }
+                state.revalidationQueued = true
+            }
             state.inbox.append(work)
             let start = !state.working
             state.working = true
-            if state.inbox.count >= Self.maxWaitingMessages, !state.readPaused { state.readPaused = true }
+            if state.inbox.count >= Self.maxWaitingMessages { state.readPaused = true }
             return (start, !state.readPaused)
         }
         if start { Task { await drain() } }
@@ -161,8 +167,12 @@ final class RealtimeConnection: Sendable {
                 if await !hub.register(self) { close(.goingAway, "the server is shutting down") }
             case .message(let text):
                 await receive(text)
+            case .revalidate:
+                state.withLock { $0.revalidationQueued = false }
+                await revalidate()
             case .unregister:
-                await hub.unregister(self, subscriptions: openSubscriptions)
+                let subscriptions = state.withLock { $0.subscriptions.values.map { ($0.token, $0.key) } }
+                await hub.unregister(self, subscriptions: subscriptions)
             }
         }
     }
@@ -252,21 +262,10 @@ final class RealtimeConnection: Sendable {
 
     /// Something a credential may do changed (a revocation, a new role, a sign-out): every
     /// subscription proves itself again, moving to the evaluation its principal now shares, or
-    /// ending with an error; a credential no longer valid closes the connection.
+    /// ending with an error; a credential no longer valid closes the connection. It runs in turn
+    /// with the client's messages, so it never races a subscribe, an unsubscribe or the close.
     func credentialsChanged() {
-        let start = state.withLock { state -> Bool in
-            if state.revalidating { state.revalidateAgain = true; return false }
-            state.revalidating = true
-            return true
-        }
-        guard start else { return }
-        Task {
-            repeat { await revalidate() } while state.withLock { state in
-                state.revalidating = state.revalidateAgain
-                state.revalidateAgain = false
-                return state.revalidating
-            }
-        }
+        post(.revalidate)
     }
 
     private func revalidate() async {
@@ -296,14 +295,6 @@ final class RealtimeConnection: Sendable {
                 send(error: error, id: id)
                 await hub.unsubscribe(token: subscription.token, from: subscription.key)
             }
-        }
-    }
-
-    /// The subscriptions to end when the socket goes.
-    var openSubscriptions: [(token: UInt64, key: EvaluationKey)] {
-        state.withLock { state in
-            state.closed = true
-            return state.subscriptions.values.map { ($0.token, $0.key) }
         }
     }
 }

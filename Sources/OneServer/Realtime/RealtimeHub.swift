@@ -76,7 +76,8 @@ actor RealtimeHub: Service {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await sequence in self.service.commits.stream {
-                    self.committedHere.max(sequence)
+                    // This task alone writes it; the hub only reads it.
+                    if sequence > self.committedHere.load(ordering: .relaxed) { self.committedHere.store(sequence, ordering: .releasing) }
                     self.announcer?.announce(sequence)
                     wake.yield()
                 }
@@ -253,8 +254,13 @@ actor RealtimeHub: Service {
         var frames: [String: ByteBuffer] = [:]
         var due: [ObjectIdentifier: (loop: any EventLoop, connections: [RealtimeConnection])] = [:]
         for subscriber in subscribers {
-            let frame = frames[subscriber.id] ?? ServerMessage.resultFrame(id: subscriber.id, sequence: sequence, value: value)
-            frames[subscriber.id] = frame
+            let frame: ByteBuffer
+            if let shared = frames[subscriber.id] {
+                frame = shared
+            } else {
+                frame = ServerMessage.resultFrame(id: subscriber.id, sequence: sequence, value: value)
+                frames[subscriber.id] = frame
+            }
             guard subscriber.connection.enqueue(subscriber, frame: frame) else { continue }
             let loop = subscriber.connection.eventLoop
             due[ObjectIdentifier(loop), default: (loop, [])].connections.append(subscriber.connection)

@@ -21,9 +21,9 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
     private var role: Role = .refusing
     /// A text message split over frames, until its final frame.
     private var fragments: ByteBuffer?
-    /// A binary message is being refused: its remaining frames are skipped.
-    private var skippingBinary = false
-    private var refusalSent = false
+    /// The bytes of a binary message being refused so far, while its frames are skipped; they
+    /// are bounded as a text message's are.
+    private var skippedBinary: Int?
 
     init(admission: RealtimeEndpoint.Admission, endpoint: RealtimeEndpoint, logger: Logger) {
         self.admission = admission
@@ -44,7 +44,6 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
             role = .serving(connection)
             connection.open()
         case .refused(let error):
-            refusalSent = true
             context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: ServerMessage.error(id: nil, error))), promise: nil)
             RealtimeConnection.sendClose(.policyViolation, error.message, on: context.channel)
         }
@@ -56,20 +55,25 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
         guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
             return fail(context, .protocolError, "client frames must be masked and use no reserved bits")
         }
+        // Once this side has sent its close frame, only the peer's close frame matters.
+        guard frame.opcode == .connectionClose || !closing else { return }
         switch frame.opcode {
         case .text, .binary:
-            guard fragments == nil, !skippingBinary else {
+            guard fragments == nil, skippedBinary == nil else {
                 return fail(context, .protocolError, "a new message began before the last one ended")
             }
             guard frame.opcode == .text else {
-                if case .serving(let connection) = role { connection.refuse(.init(.invalidJSON, "messages must be JSON text frames")) }
-                skippingBinary = !frame.fin
+                if case .serving(let connection) = role { connection.send(error: OneError(.invalidJSON, "messages must be JSON text frames"), id: nil) }
+                skippedBinary = frame.fin ? nil : frame.length
                 return
             }
             if frame.fin { deliver(frame.unmaskedData, context) } else { fragments = frame.unmaskedData }
         case .continuation:
-            if skippingBinary {
-                skippingBinary = !frame.fin
+            if let skipped = skippedBinary {
+                guard skipped + frame.length <= RealtimeEndpoint.maxMessageSize else {
+                    return fail(context, .messageTooLarge, "a message may be at most \(RealtimeEndpoint.maxMessageSize) bytes")
+                }
+                skippedBinary = frame.fin ? nil : skipped + frame.length
                 return
             }
             guard var message = fragments else { return fail(context, .protocolError, "a continuation frame without a message") }
@@ -86,6 +90,7 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
         case .pong:
             if case .serving(let connection) = role { connection.heard() }
         case .connectionClose:
+            guard frame.fin, frame.length <= 125 else { return fail(context, .protocolError, "control frames are final and short") }
             closeReceived(frame, context)
         default:
             fail(context, .protocolError, "unknown opcode")
@@ -103,16 +108,21 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
         }
     }
 
+    /// Whether this side has sent its close frame (a refusal always has).
+    private var closing: Bool {
+        switch role {
+        case .serving(let connection): connection.isClosed
+        case .refusing: true
+        }
+    }
+
     /// The peer's close frame: echo its code if this side has not sent one, then close.
     private func closeReceived(_ frame: WebSocketFrame, _ context: ChannelHandlerContext) {
-        let alreadySent: Bool
-        switch role {
-        case .serving(let connection): alreadySent = !connection.markClosed()
-        case .refusing: alreadySent = refusalSent
-        }
-        guard !alreadySent else { return context.close(promise: nil) }
+        guard case .serving(let connection) = role, connection.markClosed() else { return context.close(promise: nil) }
         var data = frame.unmaskedData
-        let code = data.readInteger(as: UInt16.self).map { WebSocketErrorCode(codeNumber: Int($0)) } ?? .normalClosure
+        // Codes that say a close frame had none, or that a connection broke, never go on the wire.
+        let code = data.readInteger(as: UInt16.self).flatMap { [1005, 1006, 1015].contains($0) ? nil : WebSocketErrorCode(codeNumber: Int($0)) }
+            ?? .normalClosure
         let channel = context.channel
         var reply = channel.allocator.buffer(capacity: 2)
         reply.write(webSocketErrorCode: code)
@@ -125,6 +135,12 @@ final class RealtimeSocketHandler: ChannelInboundHandler {
         case .serving(let connection): connection.close(code, reason)
         case .refusing: context.close(promise: nil)
         }
+    }
+
+    /// A socket that could not take more is drained as soon as it can, not at the next sweep.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .serving(let connection) = role { connection.writeQueued() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
