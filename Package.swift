@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "OneCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

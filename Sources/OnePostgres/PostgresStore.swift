@@ -220,7 +220,7 @@ public final class PostgresStore: Store, Service {
                 targetId: draft.targetId, timestamp: clock.now(), metadata: draft.metadata, change: draft.change)
         }
         var base: Int64 = 0
-        for try await value in try await connection.execute(Prepared.AppendEvents(events: events), logger: logger) { base = value }
+        for try await value in try await connection.execute(Prepared.AppendEvents(events: events, drafts: tail.drafts), logger: logger) { base = value }
         for index in events.indices { events[index].sequence = base + Int64(index) + 1 }
         return events
     }

@@ -213,6 +213,8 @@ enum Prepared {
             RETURNING (SELECT base FROM next)
             """
         let events: [Event]
+        /// The drafts the events were made from, their JSON already encoded.
+        let drafts: [EventDraft]
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
             bindings.append(events.map(\.id))
@@ -221,8 +223,8 @@ enum Prepared {
             bindings.append(events.map { $0.actorId ?? "" })
             bindings.append(events.map { $0.targetId ?? "" })
             bindings.append(events.map(\.timestamp))
-            bindings.append(events.map { $0.metadata.jsonText() })
-            bindings.append(events.map { $0.change?.json.jsonText() ?? "" })
+            bindings.append(drafts.map(\.metadataText))
+            bindings.append(drafts.map { $0.changeText ?? "" })
             return bindings
         }
         func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }

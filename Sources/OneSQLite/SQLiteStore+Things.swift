@@ -87,16 +87,24 @@ extension SQLiteTransaction {
     /// One INSERT for up to a hundred things at a time.
     func insertThings(_ things: [Thing]) async throws {
         try forEachRun(of: things, columns: 11) { run, values in
-            var arguments = StatementArguments()
-            for thing in run {
-                _ = arguments.append(contentsOf: [
-                    thing.id, thing.groupId, thing.type, thing.name, thing.properties.jsonText(), thing.status,
-                    JSONValue(thing.tags).jsonText(), thing.createdBy, thing.createdAt, thing.updatedAt, thing.deletedAt,
-                ])
-            }
             try execute(
                 "INSERT INTO things (id, groupId, type, name, properties, status, tags, createdBy, createdAt, updatedAt, deletedAt) VALUES "
-                    + values, arguments)
+                    + values
+            ) { parameters in
+                for thing in run {
+                    parameters.bind(thing.id)
+                    parameters.bind(thing.groupId)
+                    parameters.bind(thing.type)
+                    parameters.bind(thing.name)
+                    parameters.bind(thing.properties.jsonText())
+                    parameters.bind(thing.status)
+                    parameters.bind(thing.tags.isEmpty ? "{}" : JSONValue(thing.tags).jsonText())
+                    parameters.bind(thing.createdBy)
+                    parameters.bind(thing.createdAt)
+                    parameters.bind(thing.updatedAt)
+                    parameters.bind(thing.deletedAt)
+                }
+            }
         }
     }
 

@@ -52,6 +52,11 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
         try run { db in try db.cachedStatement(sql: sql).execute(arguments: arguments) }
     }
 
+    /// Runs one cached statement whose parameters `bind` sets in order.
+    func execute(_ sql: String, binding bind: (inout StatementParameters) -> Void) throws {
+        try run { db in try db.cachedStatement(sql: sql).execute(binding: bind) }
+    }
+
     /// One row by a cached statement, decoded, or nil.
     func fetchOne<Item>(_ sql: String, _ arguments: StatementArguments, _ decode: (Row) throws -> Item) throws -> Item? {
         try run { db in try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map(decode) }
@@ -71,34 +76,36 @@ final class SQLiteTransaction: StoreTransaction, @unchecked Sendable {
         try await append(contentsOf: [draft])
     }
 
-    /// One INSERT for up to a hundred events at a time, their sequences read back by ID (SQLite
-    /// does not promise the order of `RETURNING` rows).
+    /// One INSERT for up to a hundred events at a time, numbered from the log's high-water
+    /// mark: this is the only writer, so the numbers it picks are the next ones.
     func append(contentsOf drafts: [EventDraft]) async throws {
         let timestamp = clock.now()
-        try forEachRun(of: drafts, columns: 8) { run, values in
-            let ids = run.map { _ in self.ids.make(.event) }
-            var arguments = StatementArguments()
-            for (id, draft) in zip(ids, run) {
-                _ = arguments.append(contentsOf: [
-                    id, draft.groupId, draft.type, draft.actorId, draft.targetId, timestamp, draft.metadata.jsonText(),
-                    draft.change.map { $0.json.jsonText() },
-                ])
-            }
-            let sequences = try self.run { db in
-                try Dictionary(
-                    uniqueKeysWithValues: Row.fetchAll(
-                        db.cachedStatement(
-                            sql: "INSERT INTO events (id, groupId, type, actorId, targetId, timestamp, metadata, change) VALUES "
-                                + values + " RETURNING id, sequence"),
-                        arguments: arguments
-                    ).map { (row: Row) -> (String, Int64) in (row[0], row[1]) })
-            }
-            for (id, draft) in zip(ids, run) {
-                guard let sequence = sequences[id] else { throw OneError(.internal, "the store appended fewer events than asked") }
-                events.append(Event(
-                    id: id, groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
+        try forEachRun(of: drafts, columns: 9) { run, values in
+            var sequence = try fetchOne("SELECT seq FROM sqlite_sequence WHERE name = 'events'", []) { row in row[0] as Int64 } ?? 0
+            var appended: [Event] = []
+            appended.reserveCapacity(run.count)
+            for draft in run {
+                sequence += 1
+                appended.append(Event(
+                    id: ids.make(.event), groupId: draft.groupId, sequence: sequence, type: draft.type, actorId: draft.actorId,
                     targetId: draft.targetId, timestamp: timestamp, metadata: draft.metadata, change: draft.change))
             }
+            try execute(
+                "INSERT INTO events (sequence, id, groupId, type, actorId, targetId, timestamp, metadata, change) VALUES " + values
+            ) { parameters in
+                for (event, draft) in zip(appended, run) {
+                    parameters.bind(event.sequence)
+                    parameters.bind(event.id)
+                    parameters.bind(draft.groupId)
+                    parameters.bind(draft.type)
+                    parameters.bind(draft.actorId)
+                    parameters.bind(draft.targetId)
+                    parameters.bind(timestamp)
+                    parameters.bind(draft.metadataText)
+                    parameters.bind(draft.changeText)
+                }
+            }
+            events += appended
         }
     }
 

@@ -63,13 +63,20 @@ public struct Change: Codable, Sendable, Equatable {
 }
 
 /// An event as the domain asks for it; the store gives it its ID, sequence and time.
+///
+/// Its JSON columns are encoded when it is made, which is before the write that appends it in
+/// most operations: the store's single writer then only binds text.
 public struct EventDraft: Sendable, Equatable {
-    public var groupId: String
-    public var type: String
-    public var actorId: String?
-    public var targetId: String?
-    public var metadata: JSONValue
-    public var change: Change?
+    public let groupId: String
+    public let type: String
+    public let actorId: String?
+    public let targetId: String?
+    public let metadata: JSONValue
+    public let change: Change?
+    /// `metadata` as stored JSON text.
+    public let metadataText: String
+    /// `change` as stored JSON text.
+    public let changeText: String?
 
     public init(
         groupId: String, type: String, actorId: String?, targetId: String?, metadata: JSONValue = [:],
@@ -81,6 +88,8 @@ public struct EventDraft: Sendable, Equatable {
         self.targetId = targetId
         self.metadata = metadata
         self.change = change
+        self.metadataText = metadata.jsonText()
+        self.changeText = change.map { $0.json.jsonText() }
     }
 }
 

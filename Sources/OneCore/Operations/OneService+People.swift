@@ -156,7 +156,6 @@ extension OneService {
         try AccessPolicy.require(scope.principal, .delete, .people)
         _ = try IDKind.person.validate(id, field: "id")
         let principal = scope.principal
-        let event = draft(scope, "user_removed_from_group", target: id)
         let now = clock.now()
         try await write { transaction in
             guard let person = try await transaction.personForUpdate(id: id, groupId: scope.groupId) else {
@@ -173,8 +172,8 @@ extension OneService {
             try await Self.endConnections(touching: id, in: scope, chain: chain, at: now, transaction) { before, after in
                 self.draft(scope, "connection_deleted", target: before.id, change: .between(before, after))
             }
-            var removal = event
-            removal.change = Change(before: ["role": .string(person.role.rawValue)])
+            let removal = self.draft(
+                scope, "user_removed_from_group", target: id, change: Change(before: ["role": .string(person.role.rawValue)]))
             try await transaction.append(removal)
             for keyId in try await transaction.activeAPIKeyIds(personId: id, groupId: scope.groupId) {
                 guard var key = try await transaction.apiKeyForUpdate(id: keyId, groupId: scope.groupId) else { continue }

@@ -61,12 +61,18 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
-    /// What arrives within `limit`, without waiting for the connection to close.
-    func read(limit: Duration) async -> String {
-        await readUntilClosed(limit: limit).text
+    /// What arrives within `limit`, without waiting for the connection to close; with `until`,
+    /// no longer than it takes for the text received to satisfy it.
+    func read(limit: Duration, until done: @escaping @Sendable (String) -> Bool = { _ in false }) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let (bytes, _) = self.blockingRead(limit: limit) { done(String(decoding: $0, as: UTF8.self)) }
+                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
+            }
+        }
     }
 
-    private func blockingRead(limit: Duration) -> (bytes: [UInt8], closed: Bool) {
+    private func blockingRead(limit: Duration, until done: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let clock = ContinuousClock()
@@ -76,7 +82,10 @@ final class RawConnection: @unchecked Sendable {
         while clock.now - start < limit {
             let count = recv(descriptor, &buffer, buffer.count, 0)
             if count == 0 { return (received, true) }
-            if count > 0 { received += buffer[..<count] }
+            if count > 0 {
+                received += buffer[..<count]
+                if done(received) { break }
+            }
         }
         return (received, false)
     }
