@@ -118,7 +118,7 @@ print(String(format: "scan %dx%d f16: %.2f ms (median of 10)", rows, dim, f16))
 var index = VectorRows(model: "bench", dimensions: dim)
 for row in 0..<rows {
     let vector = Array(matrix[(row * dim)..<((row + 1) * dim)])
-    index.add(ChunkVector(id: "knw_\(row)", vector: vector, documentId: nil, sourceThingId: nil, labels: []))
+    index.add(IndexedChunk(id: "knw_\(row)", text: "", vector: vector, documentId: nil, sourceThingId: nil, labels: []))
 }
 for parallelism in Set([1, VectorRows.cores]).sorted() {
     let top10 = medianMilliseconds(runs: 10) { _ = index.nearest(to: query, limit: 10, filters: KnowledgeFilters(), parallelism: parallelism) }

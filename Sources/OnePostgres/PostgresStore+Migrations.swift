@@ -217,6 +217,15 @@ extension PostgresStore {
                 "CREATE TABLE ai_usage (group_id text PRIMARY KEY REFERENCES groups(id), tokens bigint NOT NULL)",
             ]
         ),
+        (
+            "v6: text search in memory",
+            [
+                // Full-text ranking moved to each group's in-memory index (TextPostings), whose
+                // statistics are the group's own: ts_rank's index spanned every tenant.
+                "DROP INDEX knowledge_search",
+                "ALTER TABLE knowledge DROP COLUMN search",
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock: a node

@@ -372,6 +372,17 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6: text search in memory") { db in
+            // Full-text ranking moved to each group's in-memory index (TextPostings), whose
+            // statistics are the group's own: FTS5's spanned every tenant.
+            try db.execute(
+                sql: """
+                    DROP TRIGGER knowledge_fts_inserted;
+                    DROP TRIGGER knowledge_fts_deleted;
+                    DROP TABLE knowledge_fts;
+                    DROP TABLE knowledge_search;
+                    """)
+        }
         return migrator
     }
 }

@@ -17,41 +17,7 @@ extension SQLiteStore {
         }
     }
 
-    public func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredID] {
-        try read { db in
-            // Terms are letters and digits only (the domain made them so); quoted, each is a
-            // plain FTS5 string, never query syntax. Ranking reads the index alone: the records
-            // are joined only when a filter needs their columns.
-            var sql = """
-                SELECT s.knowledgeId AS id, -bm25(knowledge_fts) AS score
-                FROM knowledge_fts JOIN knowledge_search s ON s.rowid = knowledge_fts.rowid
-                """
-            var conditions = ["knowledge_fts MATCH ?", "s.groupId = ?"]
-            var arguments: StatementArguments = [search.terms.map { "\"\($0)\"" }.joined(separator: " OR "), search.groupId]
-            if !search.filters.isEmpty {
-                sql += " JOIN knowledge k ON k.id = s.knowledgeId"
-                if let source = search.filters.sourceThingId {
-                    conditions.append("k.sourceThingId = ?")
-                    _ = arguments.append(contentsOf: [source])
-                }
-                if let document = search.filters.documentId {
-                    conditions.append("json_extract(k.metadata, '$.documentId') = ?")
-                    _ = arguments.append(contentsOf: [document])
-                }
-                for label in search.filters.labels {
-                    conditions.append("EXISTS (SELECT 1 FROM json_each(k.labels) WHERE value = ?)")
-                    _ = arguments.append(contentsOf: [label])
-                }
-            }
-            sql += " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY bm25(knowledge_fts) LIMIT ?"
-            _ = arguments.append(contentsOf: [search.limit])
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
-                ScoredID(id: $0["id"], score: $0["score"])
-            }
-        }
-    }
-
-    public func chunkVectors(groupId: String, model: String) async throws -> ChunkVectorSnapshot {
+    public func indexedChunks(groupId: String, model: String) async throws -> IndexedChunkSnapshot {
         try read { db in
             // The sequence first: a chunk written between the two reads is both loaded and
             // replayed from the log, which the index ignores the second time.
@@ -60,49 +26,51 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT id, embedding, json_extract(metadata, '$.documentId') AS documentId, sourceThingId, labels
+                        SELECT id, text, CASE WHEN embeddingModel = ? THEN embedding END AS embedding,
+                            json_extract(metadata, '$.documentId') AS documentId, sourceThingId, labels
                         FROM knowledge
-                        WHERE groupId = ? AND type = 'chunk' AND deletedAt IS NULL AND embeddingModel = ?
+                        WHERE groupId = ? AND type = 'chunk' AND deletedAt IS NULL
                         """),
-                arguments: [groupId, model])
-            return ChunkVectorSnapshot(rows: try rows.compactMap(Self.chunkVector), through: through)
+                arguments: [model, groupId])
+            return IndexedChunkSnapshot(rows: try rows.map(Self.indexedChunk), through: through)
         }
     }
 
-    public func chunkVectorChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> ChunkVectorChanges {
+    public func indexedChunkChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> IndexedChunkChanges {
         try read { db in
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT e.sequence, e.type AS event, e.targetId AS id, k.type, k.embeddingModel, k.embedding,
+                        SELECT e.sequence, e.type AS event, e.targetId AS id, k.type, k.text,
+                            CASE WHEN k.embeddingModel = ? THEN k.embedding END AS embedding,
                             json_extract(k.metadata, '$.documentId') AS documentId, k.sourceThingId, k.labels
                         FROM events e LEFT JOIN knowledge k ON k.id = e.targetId AND e.type = 'knowledge_created'
                         WHERE e.groupId = ? AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > ?
                         ORDER BY e.sequence LIMIT ?
                         """),
-                arguments: [groupId, sequence, limit])
-            var changes: [ChunkVectorChanges.Change] = []
+                arguments: [model, groupId, sequence, limit])
+            var changes: [IndexedChunkChanges.Change] = []
             for row in rows {
                 switch row["event"] as String {
                 case "knowledge_created":
-                    guard row["type"] == "chunk", row["embeddingModel"] == model, let chunk = try Self.chunkVector(row) else { continue }
-                    changes.append(.added(chunk))
+                    guard row["type"] == "chunk" else { continue }
+                    changes.append(.added(try Self.indexedChunk(row)))
                 case "knowledge_deleted":
                     changes.append(.removed(id: row["id"]))
                 default:
                     continue
                 }
             }
-            return ChunkVectorChanges(
+            return IndexedChunkChanges(
                 changes: changes, through: rows.last?["sequence"] ?? sequence, hasMore: rows.count == limit)
         }
     }
 
-    private static func chunkVector(_ row: Row) throws -> ChunkVector? {
-        guard let bytes = row["embedding"] as Data?, let vector = Embedding.vector(from: bytes) else { return nil }
-        return ChunkVector(
-            id: row["id"], vector: vector, documentId: row["documentId"], sourceThingId: row["sourceThingId"],
-            labels: try stringArray(row["labels"]))
+    private static func indexedChunk(_ row: Row) throws -> IndexedChunk {
+        let vector = (row["embedding"] as Data?).flatMap(Embedding.vector(from:)) ?? []
+        return IndexedChunk(
+            id: row["id"], text: row["text"] ?? "", vector: vector, documentId: row["documentId"],
+            sourceThingId: row["sourceThingId"], labels: try stringArray(row["labels"]))
     }
 
     public func aiTokensUsed(groupId: String) async throws -> Int {

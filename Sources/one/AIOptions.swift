@@ -26,7 +26,7 @@ struct AIOptions: ParsableArguments {
     @Option(name: .customLong("models"), help: "Directory of downloaded models (see 'one models pull'). Default: $ONE_MODELS_DIR or ./one-data/models.")
     var modelsDirectory: String?
 
-    @Option(name: .customLong("vector-memory"), help: "MiB the in-memory vector indexes may hold; the least recently searched groups' are dropped past it (and reloaded when searched).")
+    @Option(name: .customLong("vector-memory"), help: "MiB the in-memory search indexes (vectors and words) may hold; the least recently searched groups' are dropped past it (and reloaded when searched).")
     var vectorMemory: Int = 2048
 
     func validate() throws {

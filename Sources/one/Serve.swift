@@ -104,7 +104,7 @@ struct Serve: AsyncParsableCommand {
             let (embedder, generator) = try ai.components(ProcessInfo.processInfo.environment, client: providers)
             try await store.location.withNode(
                 ontologies: store.ontologies, sessionRateLimit: sessionLimit, embedder: embedder, generator: generator,
-                vectorIndexes: VectorIndexes(memoryBudget: ai.vectorMemory << 20)
+                chunkIndexes: ChunkIndexes(memoryBudget: ai.vectorMemory << 20)
             ) { service, channel in
                 try await serve(service, channel: channel)
             }

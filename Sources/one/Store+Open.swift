@@ -21,7 +21,7 @@ struct StoreLocation {
     /// the change channel that wakes the other nodes' subscriptions (for `body` to run).
     func withNode<T: Sendable>(
         ontologies: [String], sessionRateLimit: RateLimit = .default, embedder: any Embedder = LexicalEmbedder(),
-        generator: any TextGenerator = ExtractiveGenerator(), vectorIndexes: VectorIndexes = VectorIndexes(),
+        generator: any TextGenerator = ExtractiveGenerator(), chunkIndexes: ChunkIndexes = ChunkIndexes(),
         _ body: (OneService, PostgresChangeChannel?) async throws -> T
     ) async throws -> T {
         let ontology = try Ontology.load(extensions: ontologies)
@@ -32,7 +32,7 @@ struct StoreLocation {
             return try await store.withRunning {
                 let service = OneService(
                     store: store, ontology: ontology, keyCacheLifetime: 0, sessionRateLimit: sessionRateLimit, embedder: embedder,
-                    generator: generator, vectorIndexes: vectorIndexes)
+                    generator: generator, chunkIndexes: chunkIndexes)
                 return try await body(service, PostgresChangeChannel(store: store))
             }
         }
@@ -40,7 +40,7 @@ struct StoreLocation {
         let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("one.sqlite"))
         let service = OneService(
             store: store, ontology: ontology, sessionRateLimit: sessionRateLimit, embedder: embedder, generator: generator,
-            vectorIndexes: vectorIndexes)
+            chunkIndexes: chunkIndexes)
         return try await body(service, nil)
     }
 

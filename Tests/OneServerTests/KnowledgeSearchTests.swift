@@ -127,6 +127,28 @@ struct KnowledgeSearchTests {
         }
     }
 
+    @Test("another tenant's chunks never move a group's text scores", arguments: TestStore.available)
+    func tenantStatistics(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
+            let api = server.api
+            let mine = try await server.makeTenant()
+            let other = try await server.makeTenant()
+            _ = try await Self.ingest(api, mine, Self.bread, title: "Baking")
+            _ = try await Self.ingest(api, mine, Self.stars, title: "Stars")
+            let before = try await Self.search(api, mine, ["query": "sourdough starter", "mode": "text"]).records.map(\.["score"])
+            #expect(!before.isEmpty)
+            // With statistics shared between tenants, these would make "sourdough" common and
+            // lower my score: one tenant could learn the other's words from its own scores.
+            for index in 0..<5 {
+                _ = try await Self.ingest(api, other, "Sourdough starter number \(index). " + Self.bread, title: "Theirs \(index)")
+            }
+            let after = try await Self.search(api, mine, ["query": "sourdough starter", "mode": "text"]).records.map(\.["score"])
+            #expect(after == before)
+            let theirs = try await Self.search(api, other, ["query": "sourdough starter", "mode": "text", "limit": 50])
+            #expect(theirs.records.count == 5)
+        }
+    }
+
     @Test("a long document is written in steps with its progress, and a failure part way leaves nothing live", arguments: TestStore.available)
     func longDocuments(store: TestStore) async throws {
         try await TestServer.run(store, chunker: Chunker(maxTokens: 12, overlapTokens: 4)) { server in
@@ -159,7 +181,7 @@ struct KnowledgeSearchTests {
     @Test("indexes dropped past the memory budget are reloaded when searched, and answer the same")
     func eviction() async throws {
         // A budget of one byte: every search of one group drops the other's index.
-        try await TestServer.run(vectorIndexes: VectorIndexes(memoryBudget: 1)) { server in
+        try await TestServer.run(chunkIndexes: ChunkIndexes(memoryBudget: 1)) { server in
             let api = server.api
             let first = try await server.makeTenant()
             let second = try await server.makeTenant()

@@ -45,23 +45,28 @@ extension OneService {
 
     /// The chunks nearest the query's vector, from the group's in-memory index.
     func nearest(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [ScoredID] {
-        async let rows = vectorIndexes.rows(
-            groupId: scope.groupId, model: embedder.model, dimensions: embedder.dimensions, store: store)
+        async let chunks = self.chunks(in: scope)
         let vector = try await embedOne(query)
         // A query with nothing the embedder can read (punctuation, say) has no direction: no
         // chunk is near it, rather than every chunk at a score of 0.
         guard vector.contains(where: { $0 != 0 }) else { return [] }
-        return vectorIndexes.nearest(in: try await rows, to: vector, limit: limit, filters: filters).map {
+        return chunkIndexes.nearest(in: try await chunks.vectors, to: vector, limit: limit, filters: filters).map {
             ScoredID(id: $0.id, score: Double($0.score))
         }
     }
 
-    /// The chunks whose words match the query's, from the store's full-text index.
+    /// The chunks whose words match the query's, by BM25 over the group's in-memory index.
     func matching(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [ScoredID] {
-        var seen = Set<String>()
-        let terms = TextTerms.words(in: query).filter { !TextTerms.isStopWord($0) && seen.insert($0).inserted }.prefix(32)
+        let terms = TextTerms.queryTerms(in: query)
         guard !terms.isEmpty else { return [] }
-        return try await store.searchChunks(ChunkTextSearch(groupId: scope.groupId, terms: Array(terms), filters: filters, limit: limit))
+        return try await chunks(in: scope).text.best(matching: terms, limit: limit, filters: filters).map {
+            ScoredID(id: $0.id, score: Double($0.score))
+        }
+    }
+
+    /// The scope's group's search index, current with the log.
+    private func chunks(in scope: Scope) async throws -> GroupChunks {
+        try await chunkIndexes.chunks(groupId: scope.groupId, model: embedder.model, dimensions: embedder.dimensions, store: store)
     }
 
     /// Reciprocal rank fusion: each list adds 1 / (k + rank) to a chunk's score.

@@ -48,8 +48,6 @@ package struct VectorRows: Sendable {
     private(set) var entries: [Entry] = []
     private(set) var slots: [String: Int] = [:]
     private(set) var dead: Set<Int> = []
-    /// The event sequence the rows reflect.
-    var through: Int64 = 0
 
     package init(model: String, dimensions: Int) {
         self.model = model
@@ -59,7 +57,7 @@ package struct VectorRows: Sendable {
     var bytes: Int { blocks.count * VectorBlock.capacity * dimensions * 2 + entries.count * 160 }
 
     /// Adds a chunk; one already present, or of the wrong dimension, is left alone.
-    package mutating func add(_ chunk: ChunkVector) {
+    package mutating func add(_ chunk: IndexedChunk) {
         guard slots[chunk.id] == nil, chunk.vector.count == dimensions else { return }
         let slot = entries.count
         if slot % VectorBlock.capacity == 0 { blocks.append(VectorBlock(dimensions: dimensions)) }
@@ -77,11 +75,10 @@ package struct VectorRows: Sendable {
     /// Rewrites the live rows without the dead ones once they are a quarter of the storage.
     private mutating func compact() {
         var compacted = VectorRows(model: model, dimensions: dimensions)
-        compacted.through = through
         for (slot, entry) in entries.enumerated() where !dead.contains(slot) {
             let block = blocks[slot / VectorBlock.capacity]
-            compacted.add(ChunkVector(
-                id: entry.id, vector: block.read(row: slot % VectorBlock.capacity), documentId: entry.documentId,
+            compacted.add(IndexedChunk(
+                id: entry.id, text: "", vector: block.read(row: slot % VectorBlock.capacity), documentId: entry.documentId,
                 sourceThingId: entry.sourceThingId, labels: entry.labels))
         }
         self = compacted

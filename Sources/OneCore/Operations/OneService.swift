@@ -23,7 +23,7 @@ public struct OneService: Sendable {
     public let generator: any TextGenerator
     /// How documents are cut into chunks.
     public let chunker: Chunker
-    let vectorIndexes: VectorIndexes
+    let chunkIndexes: ChunkIndexes
 
     /// - Parameter keyCacheLifetime: how long (ms) a looked-up API key is trusted before it is
     ///   read again. Revocations through this service take effect at once; revocations made
@@ -32,12 +32,12 @@ public struct OneService: Sendable {
         store: any Store, ontology: Ontology, clock: Clock = .system, keyCacheLifetime: Timestamp = 1_000,
         sessionRateLimit: RateLimit = .default, embedder: any Embedder = LexicalEmbedder(),
         generator: any TextGenerator = ExtractiveGenerator(), chunker: Chunker = Chunker(),
-        vectorIndexes: VectorIndexes = VectorIndexes()
+        chunkIndexes: ChunkIndexes = ChunkIndexes()
     ) {
         self.embedder = embedder
         self.generator = generator
         self.chunker = chunker
-        self.vectorIndexes = vectorIndexes
+        self.chunkIndexes = chunkIndexes
         self.store = store
         self.ontology = ontology
         self.clock = clock

@@ -213,15 +213,12 @@ public protocol KnowledgeStore: Sendable {
     func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge>
     /// Live knowledge of a group by ID, in no particular order; IDs not found are left out.
     func knowledge(ids: [String], groupId: String) async throws -> [Knowledge]
-    /// The group's live chunks matching any of the search's terms, best first (BM25 or the
-    /// database's own full-text rank), served by a full-text index: IDs and scores only, so
-    /// ranking never reads the records it does not return.
-    func searchChunks(_ search: ChunkTextSearch) async throws -> [ScoredID]
-    /// The group's live chunks embedded by `model`, with the log's sequence as of the read.
-    func chunkVectors(groupId: String, model: String) async throws -> ChunkVectorSnapshot
-    /// Chunks of the group created (with a vector of `model`) or deleted after `sequence`, from
+    /// The group's live chunks, each with its vector when `model` embedded it, with the log's
+    /// sequence as of the read.
+    func indexedChunks(groupId: String, model: String) async throws -> IndexedChunkSnapshot
+    /// Chunks of the group created (with a vector when `model` embedded them) or deleted after `sequence`, from
     /// the event log (its knowledge events only, at most `limit` of them).
-    func chunkVectorChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> ChunkVectorChanges
+    func indexedChunkChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> IndexedChunkChanges
     /// The AI tokens the group and the groups below it have used, all time.
     func aiTokensUsed(groupId: String) async throws -> Int
 }

@@ -34,13 +34,13 @@ struct TestServer {
         addressLimit: RateLimit = RateLimit(requests: 100_000, burst: 10_000),
         mailer: (any Mailer)? = nil, clock: OneCore.Clock = .system, realtime: RealtimeConfiguration = TestServer.realtime,
         embedder: any Embedder = LexicalEmbedder(), generator: any TextGenerator = ExtractiveGenerator(), chunker: Chunker = Chunker(),
-        vectorIndexes: VectorIndexes = VectorIndexes(),
+        chunkIndexes: ChunkIndexes = ChunkIndexes(),
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await kind.withFreshStore { store, location in
             let service = OneService(
                 store: store, ontology: try Ontology.load(extensions: ontologyExtensions), clock: clock, embedder: embedder,
-                generator: generator, chunker: chunker, vectorIndexes: vectorIndexes)
+                generator: generator, chunker: chunker, chunkIndexes: chunkIndexes)
             let auth = AuthService(one: service, configuration: authConfiguration, mailer: mailer)
             let bootstrap = try await service.bootstrap()
             let app = buildApplication(

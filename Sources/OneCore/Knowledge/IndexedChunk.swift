@@ -1,14 +1,18 @@
-/// A chunk as vector search knows it: its vector and what a search can filter on, so a
+/// A chunk as search knows it: its words, its vector, and what a search can filter on, so a
 /// filtered search needs no read of the store until it has its answers.
-public struct ChunkVector: Sendable, Equatable {
+public struct IndexedChunk: Sendable, Equatable {
     public var id: String
+    public var text: String
+    /// Its vector by the model the index is for; empty when another model embedded it, so the
+    /// chunk is found by its words alone until it is embedded again.
     public var vector: [Float]
     public var documentId: String?
     public var sourceThingId: String?
     public var labels: [String]
 
-    public init(id: String, vector: [Float], documentId: String?, sourceThingId: String?, labels: [String]) {
+    public init(id: String, text: String, vector: [Float], documentId: String?, sourceThingId: String?, labels: [String]) {
         self.id = id
+        self.text = text
         self.vector = vector
         self.documentId = documentId
         self.sourceThingId = sourceThingId
@@ -16,24 +20,24 @@ public struct ChunkVector: Sendable, Equatable {
     }
 }
 
-/// A group's live chunk vectors of one model, as of an event sequence: what a node loads
+/// A group's live chunks, as of an event sequence: what a node loads
 /// before it keeps the index current from the event log.
-public struct ChunkVectorSnapshot: Sendable {
-    public var rows: [ChunkVector]
+public struct IndexedChunkSnapshot: Sendable {
+    public var rows: [IndexedChunk]
     /// The log's last sequence when the rows were read; changes after it are read from the log.
     public var through: Int64
 
-    public init(rows: [ChunkVector], through: Int64) {
+    public init(rows: [IndexedChunk], through: Int64) {
         self.rows = rows
         self.through = through
     }
 }
 
-/// The changes to a group's chunk vectors of one model after a sequence, read from the event
-/// log: chunks created (with their vectors) and deleted, in log order.
-public struct ChunkVectorChanges: Sendable {
+/// The changes to a group's chunks after a sequence, read from the event
+/// log: chunks created (with their words and vectors) and deleted, in log order.
+public struct IndexedChunkChanges: Sendable {
     public enum Change: Sendable, Equatable {
-        case added(ChunkVector)
+        case added(IndexedChunk)
         case removed(id: String)
     }
 
@@ -68,22 +72,6 @@ public struct KnowledgeFilters: Sendable, Equatable {
         if let wanted = self.documentId, wanted != documentId { return false }
         if let wanted = self.sourceThingId, wanted != sourceThingId { return false }
         return self.labels.allSatisfy(labels.contains)
-    }
-}
-
-/// A full-text search over a group's chunks, for the store to answer with BM25-style ranking.
-public struct ChunkTextSearch: Sendable, Equatable {
-    public var groupId: String
-    /// Words to match, any of them; already stripped of query syntax by the domain.
-    public var terms: [String]
-    public var filters: KnowledgeFilters
-    public var limit: Int
-
-    public init(groupId: String, terms: [String], filters: KnowledgeFilters, limit: Int) {
-        self.groupId = groupId
-        self.terms = terms
-        self.filters = filters
-        self.limit = limit
     }
 }
 

@@ -1,17 +1,18 @@
 import Synchronization
 
-/// The vector indexes of this node: one per group and embedding model, loaded from the store
-/// on a group's first search and then kept current from the event log, so every node answers
-/// with what is committed, whichever node wrote it. A group's search reads its own index only:
-/// no chunk of another group can be scored, by construction.
+/// The search indexes of this node: one per group and embedding model, holding the group's
+/// chunk vectors (``VectorRows``) and words (``TextPostings``), loaded from the store on a
+/// group's first search and then kept current from the event log, so every node answers with
+/// what is committed, whichever node wrote it. A group's search reads its own index only: no
+/// chunk of another group can be scored, nor move a score, by construction.
 ///
 /// Indexes of groups not searched lately are dropped once the total passes `memoryBudget`
 /// bytes; the next search reloads them.
-public final class VectorIndexes: Sendable {
+public final class ChunkIndexes: Sendable {
     struct Key: Hashable { var groupId: String, model: String }
 
     private struct Registry {
-        var indexes: [Key: GroupVectorIndex] = [:]
+        var indexes: [Key: GroupChunkIndex] = [:]
         var lastUsed: [Key: UInt64] = [:]
         var tick: UInt64 = 0
     }
@@ -26,23 +27,23 @@ public final class VectorIndexes: Sendable {
         self.memoryBudget = memoryBudget
     }
 
-    /// The group's rows for `model` as committed now: the loaded index brought up to date with
-    /// the log's changes since it was last read.
-    func rows(groupId: String, model: String, dimensions: Int, store: any KnowledgeStore) async throws -> VectorRows {
+    /// The group's chunks as committed now: the loaded index brought up to date with the log's
+    /// changes since it was last read.
+    func chunks(groupId: String, model: String, dimensions: Int, store: any KnowledgeStore) async throws -> GroupChunks {
         let key = Key(groupId: groupId, model: model)
         let index = registry.withLock { registry in
             registry.tick += 1
             registry.lastUsed[key] = registry.tick
             if let index = registry.indexes[key] { return index }
-            let index = GroupVectorIndex(key: key, dimensions: dimensions)
+            let index = GroupChunkIndex(key: key, dimensions: dimensions)
             registry.indexes[key] = index
             return index
         }
         let before = index.bytes.load(ordering: .relaxed)
-        let rows = try await index.current(store: store)
+        let chunks = try await index.current(store: store)
         // Only an index that grew can push the total over the budget.
         if index.bytes.load(ordering: .relaxed) > before { evictIfOverBudget(keeping: key) }
-        return rows
+        return chunks
     }
 
     /// The rows nearest `query` in `rows`, on all cores when no other scan is running.
@@ -68,23 +69,43 @@ public final class VectorIndexes: Sendable {
     }
 }
 
-/// One group's index for one model. The actor is its single writer; readers take a snapshot
-/// (``VectorRows`` is a value) and scan outside it, in parallel.
-actor GroupVectorIndex {
-    let key: VectorIndexes.Key
-    /// The memory the rows hold, readable without a hop onto the actor.
-    nonisolated let bytes = Atomic<Int>(0)
-    private var rows: VectorRows
-    private var loaded = false
-    private var refreshing: Task<VectorRows, any Error>?
+/// A group's chunks as one search sees them: a snapshot of both indexes at one point of the log.
+struct GroupChunks: Sendable {
+    var vectors: VectorRows
+    var text = TextPostings()
+    /// The event sequence both reflect.
+    var through: Int64 = 0
 
-    init(key: VectorIndexes.Key, dimensions: Int) {
-        self.key = key
-        rows = VectorRows(model: key.model, dimensions: dimensions)
+    var bytes: Int { vectors.bytes + text.bytes }
+
+    mutating func add(_ chunk: IndexedChunk) {
+        vectors.add(chunk)
+        text.add(chunk)
     }
 
-    /// The rows brought up to the log's end. Concurrent callers share one catch-up.
-    func current(store: any KnowledgeStore) async throws -> VectorRows {
+    mutating func remove(id: String) {
+        vectors.remove(id: id)
+        text.remove(id: id)
+    }
+}
+
+/// One group's index for one model. The actor is its single writer; readers take a snapshot
+/// (``GroupChunks`` is a value) and search outside it, in parallel.
+actor GroupChunkIndex {
+    let key: ChunkIndexes.Key
+    /// The memory the index holds, readable without a hop onto the actor.
+    nonisolated let bytes = Atomic<Int>(0)
+    private var chunks: GroupChunks
+    private var loaded = false
+    private var refreshing: Task<GroupChunks, any Error>?
+
+    init(key: ChunkIndexes.Key, dimensions: Int) {
+        self.key = key
+        chunks = GroupChunks(vectors: VectorRows(model: key.model, dimensions: dimensions))
+    }
+
+    /// The chunks brought up to the log's end. Concurrent callers share one catch-up.
+    func current(store: any KnowledgeStore) async throws -> GroupChunks {
         if let refreshing { return try await refreshing.value }
         let task = Task { try await self.catchUp(store: store) }
         refreshing = task
@@ -92,24 +113,24 @@ actor GroupVectorIndex {
         return try await task.value
     }
 
-    private func catchUp(store: any KnowledgeStore) async throws -> VectorRows {
+    private func catchUp(store: any KnowledgeStore) async throws -> GroupChunks {
         if !loaded {
-            let snapshot = try await store.chunkVectors(groupId: key.groupId, model: key.model)
-            for row in snapshot.rows { rows.add(row) }
-            rows.through = snapshot.through
+            let snapshot = try await store.indexedChunks(groupId: key.groupId, model: key.model)
+            for chunk in snapshot.rows { chunks.add(chunk) }
+            chunks.through = snapshot.through
             loaded = true
         }
         while true {
-            let read = try await store.chunkVectorChanges(groupId: key.groupId, model: key.model, after: rows.through, limit: 1000)
+            let read = try await store.indexedChunkChanges(groupId: key.groupId, model: key.model, after: chunks.through, limit: 1000)
             for change in read.changes {
                 switch change {
-                case .added(let chunk): rows.add(chunk)
-                case .removed(let id): rows.remove(id: id)
+                case .added(let chunk): chunks.add(chunk)
+                case .removed(let id): chunks.remove(id: id)
                 }
             }
-            rows.through = max(rows.through, read.through)
-            bytes.store(rows.bytes, ordering: .relaxed)
-            if !read.hasMore { return rows }
+            chunks.through = max(chunks.through, read.through)
+            bytes.store(chunks.bytes, ordering: .relaxed)
+            if !read.hasMore { return chunks }
         }
     }
 }
