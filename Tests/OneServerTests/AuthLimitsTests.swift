@@ -51,6 +51,34 @@ struct AuthLimitsTests {
         }
     }
 
+    @Test("realtime upgrades and messages spend the group's requestsPerMinute like requests do")
+    func perGroupRealtime() async throws {
+        try await TestServer.run { server in
+            let tenant = try await server.makeTenant(settings: ["limits": ["requestsPerMinute": 4]])
+            let second = try await server.makeKey(in: tenant.groupId, role: .groupUser)
+            // One request for the upgrade, one for each of two subscriptions: three of four.
+            let client = RealtimeClient.connect(server, key: second.key)
+            client.subscribe("a", "things.list")
+            #expect(try await client.next()["type"] == "result")
+            client.subscribe("b", "people.list")
+            #expect(try await client.next()["type"] == "result")
+            try await server.api.get("/api/things", key: tenant.key).expect(.ok)
+            // The group's minute is spent: a message is refused on the socket, which stays open.
+            client.subscribe("c", "things.list")
+            let refused = try await client.next()
+            #expect(refused["type"] == "error" && refused["code"] == "RATE_LIMITED", "\(refused)")
+            #expect(try await server.api.get("/api/things", key: tenant.key).status == .tooManyRequests)
+            let upgrade = RealtimeClient.connect(server, key: tenant.key)
+            let answer = try await upgrade.next()
+            #expect(answer["code"] == "RATE_LIMITED", "\(answer)")
+            // Another group's budget is its own.
+            let elsewhere = try await server.makeTenant()
+            let theirs = RealtimeClient.connect(server, key: elsewhere.key)
+            theirs.subscribe("a", "things.list")
+            #expect(try await theirs.next()["type"] == "result")
+        }
+    }
+
     @Test("repeated failed sign-ins slow one email down, then lock it, whether or not it has an account")
     func lockout() async throws {
         let time = ManualTime()

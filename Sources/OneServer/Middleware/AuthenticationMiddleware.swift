@@ -20,23 +20,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.credential = caller.credential
         context.session = caller.session
         let principal = try context.requirePrincipal()
-        let outcome = rateLimiter.spend(principal.credentialId, principal.rateLimit)
-        if let retryAfter = outcome.retryAfter {
-            return outcome.refusal("rate limit of \(principal.rateLimit.requests) requests per minute exceeded; retry in \(retryAfter) s")
-        }
-        if let perMinute = try await service.requestLimit(ofGroup: principal.groupId) {
-            let group = rateLimiter.spend("group:" + principal.groupId, RateLimit(requests: perMinute, burst: perMinute))
-            if let retryAfter = group.retryAfter {
-                return group.refusal("the group's limit of \(perMinute) requests per minute is spent; retry in \(retryAfter) s")
-            }
-        }
+        let charge = try await rateLimiter.charge(principal, service: service)
+        if let (bucket, message) = charge.refusal { return bucket.refusal(message) }
         var response: Response
         do {
             response = try await next(request, context)
         } catch let error as OneError {
             response = error.response
         }
-        response.headers.append(contentsOf: outcome.headers)
+        response.headers.append(contentsOf: charge.own.headers)
         return response
     }
 }

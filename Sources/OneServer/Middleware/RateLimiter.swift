@@ -28,11 +28,6 @@ final class RateLimiter: Sendable {
     /// How many buckets are held.
     var count: Int { buckets.withLock { $0.count } }
 
-    /// Spends one token for `keyId`; on refusal, the whole seconds until a token is back.
-    func admit(keyId: String, limit: RateLimit) -> Int? {
-        spend(keyId, limit).retryAfter
-    }
-
     /// What a bucket holds after a request: for the `X-RateLimit-*` headers.
     struct Outcome {
         var limit: Int
@@ -84,4 +79,37 @@ extension HTTPField.Name {
     static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
     static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
     static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
+}
+
+extension RateLimiter {
+    /// A request charged to its caller's own limit, then to the `requestsPerMinute` of the
+    /// caller's group when the group sets one.
+    struct Charge {
+        /// The caller's own bucket, for the `X-RateLimit-*` headers.
+        var own: Outcome
+        /// The bucket that refused the request, with the reason; `nil` when it was admitted.
+        var refusal: (bucket: Outcome, message: String)?
+
+        /// The refusal as an error, for answers that are not HTTP responses.
+        var error: OneError? {
+            refusal.map { OneError(.rateLimited, $0.message, retryAfter: $0.bucket.retryAfter) }
+        }
+    }
+
+    /// Charges one request of `principal`: the same for an HTTP request, a realtime upgrade and
+    /// each realtime message, so no way in escapes either limit.
+    func charge(_ principal: Principal, service: OneService) async throws -> Charge {
+        let own = spend(principal.credentialId, principal.rateLimit)
+        if let retryAfter = own.retryAfter {
+            let message = "rate limit of \(principal.rateLimit.requests) requests per minute exceeded; retry in \(retryAfter) s"
+            return Charge(own: own, refusal: (own, message))
+        }
+        if let perMinute = try await service.requestLimit(ofGroup: principal.groupId) {
+            let group = spend("group:" + principal.groupId, RateLimit(requests: perMinute, burst: perMinute))
+            if let retryAfter = group.retryAfter {
+                return Charge(own: own, refusal: (group, "the group's limit of \(perMinute) requests per minute is spent; retry in \(retryAfter) s"))
+            }
+        }
+        return Charge(own: own)
+    }
 }

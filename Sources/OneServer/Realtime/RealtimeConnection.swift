@@ -78,8 +78,8 @@ final class RealtimeConnection: Sendable {
     let groupId: String?
     private let hub: RealtimeHub
     private let rateLimiter: RateLimiter
-    /// The caller's rate-limit bucket, as proved at the upgrade.
-    private let rate: (key: String, limit: RateLimit)
+    /// The caller as proved at the upgrade, whose rate limits each message is charged to.
+    private let caller: Principal
     let channel: any Channel
     /// Writes whole frames beneath the WebSocket encoder.
     let writer: NIOLoopBound<RawFrameWriter>
@@ -94,7 +94,7 @@ final class RealtimeConnection: Sendable {
         self.groupId = groupId
         self.hub = hub
         self.rateLimiter = rateLimiter
-        self.rate = (caller.credentialId, caller.rateLimit)
+        self.caller = caller
         self.channel = channel
         self.writer = NIOLoopBound(writer, eventLoop: channel.eventLoop)
         self.logger = logger
@@ -199,12 +199,13 @@ final class RealtimeConnection: Sendable {
     // MARK: Messages from the client
 
     /// Handles one text message: a subscribe or an unsubscribe. Every message costs one
-    /// request of the caller's rate limit, charged before it is read, so malformed and refused
-    /// ones are not free.
+    /// request of the caller's rate limit and of its group's `requestsPerMinute`, charged
+    /// before it is read, so malformed and refused ones are not free.
     func receive(_ text: String) async {
-        if let retryAfter = rateLimiter.admit(keyId: rate.key, limit: rate.limit) {
-            let message = "rate limit of \(rate.limit.requests) requests per minute exceeded; retry in \(retryAfter) s"
-            return send(error: OneError(.rateLimited, message, retryAfter: retryAfter), id: nil)
+        do {
+            if let refused = try await rateLimiter.charge(caller, service: service).error { return send(error: refused, id: nil) }
+        } catch {
+            return send(error: error, id: nil)
         }
         let message: ClientMessage
         do {

@@ -7,7 +7,7 @@ import OneCore
 
 /// `GET /api/realtime`: who may open a realtime WebSocket. Authenticates the upgrade request
 /// exactly as the tenant routes do (API key, session bearer, session cookie from a trusted
-/// origin, or a ticket) and charges it to the caller's rate limit.
+/// origin, or a ticket) and charges it to the caller's rate limit and its group's.
 ///
 /// A refused caller is still upgraded, then sent an error message and closed with code 1008
 /// and the reason: a browser cannot read the status of a refused handshake, but it can read a
@@ -34,9 +34,7 @@ struct RealtimeEndpoint: Sendable {
         do {
             let caller = try await authenticator.authenticate(request)
             if caller.fromCookie { try requireTrustedOrigin(request) }
-            if let retryAfter = rateLimiter.admit(keyId: caller.principal.credentialId, limit: caller.principal.rateLimit) {
-                throw OneError(.rateLimited, "rate limit of \(caller.principal.rateLimit.requests) requests per minute exceeded", retryAfter: retryAfter)
-            }
+            if let refused = try await rateLimiter.charge(caller.principal, service: authenticator.service).error { throw refused }
             return .accepted(caller, groupId: authenticator.groupId(of: request))
         } catch {
             return .refused(error as? OneError ?? OneError(.internal, "internal server error"))
