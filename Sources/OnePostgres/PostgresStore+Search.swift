@@ -12,19 +12,15 @@ extension PostgresStore {
             Knowledge.init(row:))
     }
 
-    public func indexedChunks(groupId: String, model: String) async throws -> IndexedChunkSnapshot {
-        // The sequence first: a chunk written between the two reads is both loaded and replayed
-        // from the log, which the index ignores the second time.
-        let through = try await fetchOne(
-            "SELECT COALESCE(MAX(sequence), 0)::int8 FROM events WHERE group_id = \(groupId)") { try $0.decode(Int64.self) } ?? 0
-        let rows = try await fetchAll(
+    public func indexedChunks(groupId: String, model: String, after id: String?, limit: Int) async throws -> [IndexedChunk] {
+        try await fetchAll(
             """
             SELECT id, text, CASE WHEN embedding_model = \(model) THEN embedding END AS embedding,
                    metadata->>'documentId' AS document_id, source_thing_id, labels
             FROM knowledge
-            WHERE group_id = \(groupId) AND type = 'chunk' AND deleted_at IS NULL
+            WHERE group_id = \(groupId) AND type = 'chunk' AND id > \(id ?? "") AND deleted_at IS NULL
+            ORDER BY id LIMIT \(limit)
             """, Self.indexedChunk)
-        return IndexedChunkSnapshot(rows: rows, through: through)
     }
 
     public func indexedChunkChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> IndexedChunkChanges {

@@ -17,22 +17,19 @@ extension SQLiteStore {
         }
     }
 
-    public func indexedChunks(groupId: String, model: String) async throws -> IndexedChunkSnapshot {
+    public func indexedChunks(groupId: String, model: String, after id: String?, limit: Int) async throws -> [IndexedChunk] {
         try read { db in
-            // The sequence first: a chunk written between the two reads is both loaded and
-            // replayed from the log, which the index ignores the second time.
-            let through = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE groupId = ?"), arguments: [groupId]) ?? 0
-            let rows = try Row.fetchAll(
+            try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
                         SELECT id, text, CASE WHEN embeddingModel = ? THEN embedding END AS embedding,
                             json_extract(metadata, '$.documentId') AS documentId, sourceThingId, labels
                         FROM knowledge
-                        WHERE groupId = ? AND type = 'chunk' AND deletedAt IS NULL
+                        WHERE groupId = ? AND type = 'chunk' AND id > ? AND deletedAt IS NULL
+                        ORDER BY id LIMIT ?
                         """),
-                arguments: [model, groupId])
-            return IndexedChunkSnapshot(rows: try rows.map(Self.indexedChunk), through: through)
+                arguments: [model, groupId, id ?? "", limit]
+            ).map(Self.indexedChunk)
         }
     }
 

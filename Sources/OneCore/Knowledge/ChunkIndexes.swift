@@ -29,7 +29,7 @@ public final class ChunkIndexes: Sendable {
 
     /// The group's chunks as committed now: the loaded index brought up to date with the log's
     /// changes since it was last read.
-    func chunks(groupId: String, model: String, dimensions: Int, store: any KnowledgeStore) async throws -> GroupChunks {
+    func chunks(groupId: String, model: String, dimensions: Int, store: any Store) async throws -> GroupChunks {
         let key = Key(groupId: groupId, model: model)
         let index = registry.withLock { registry in
             registry.tick += 1
@@ -99,13 +99,15 @@ actor GroupChunkIndex {
     private var loaded = false
     private var refreshing: Task<GroupChunks, any Error>?
 
+    static let loadPage = 2_000
+
     init(key: ChunkIndexes.Key, dimensions: Int) {
         self.key = key
         chunks = GroupChunks(vectors: VectorRows(model: key.model, dimensions: dimensions))
     }
 
     /// The chunks brought up to the log's end. Concurrent callers share one catch-up.
-    func current(store: any KnowledgeStore) async throws -> GroupChunks {
+    func current(store: any Store) async throws -> GroupChunks {
         if let refreshing { return try await refreshing.value }
         let task = Task { try await self.catchUp(store: store) }
         refreshing = task
@@ -113,11 +115,20 @@ actor GroupChunkIndex {
         return try await task.value
     }
 
-    private func catchUp(store: any KnowledgeStore) async throws -> GroupChunks {
+    private func catchUp(store: any Store) async throws -> GroupChunks {
         if !loaded {
-            let snapshot = try await store.indexedChunks(groupId: key.groupId, model: key.model)
-            for chunk in snapshot.rows { chunks.add(chunk) }
-            chunks.through = snapshot.through
+            // The log's position first: a chunk written during the load is both loaded and
+            // replayed from the log, which the index ignores the second time. Pages keep the
+            // rows in flight (vectors as full floats, texts) to one page's worth.
+            let through = try await store.lastSequence()
+            var after: String?
+            while true {
+                let page = try await store.indexedChunks(groupId: key.groupId, model: key.model, after: after, limit: Self.loadPage)
+                for chunk in page { chunks.add(chunk) }
+                after = page.last?.id
+                if page.count < Self.loadPage { break }
+            }
+            chunks.through = through
             loaded = true
         }
         while true {

@@ -20,19 +20,6 @@ public struct IndexedChunk: Sendable, Equatable {
     }
 }
 
-/// A group's live chunks, as of an event sequence: what a node loads
-/// before it keeps the index current from the event log.
-public struct IndexedChunkSnapshot: Sendable {
-    public var rows: [IndexedChunk]
-    /// The log's last sequence when the rows were read; changes after it are read from the log.
-    public var through: Int64
-
-    public init(rows: [IndexedChunk], through: Int64) {
-        self.rows = rows
-        self.through = through
-    }
-}
-
 /// The changes to a group's chunks after a sequence, read from the event
 /// log: chunks created (with their words and vectors) and deleted, in log order.
 public struct IndexedChunkChanges: Sendable {

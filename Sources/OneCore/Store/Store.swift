@@ -213,9 +213,9 @@ public protocol KnowledgeStore: Sendable {
     func knowledge(_ query: KnowledgeQuery, page: PageRequest) async throws -> Page<Knowledge>
     /// Live knowledge of a group by ID, in no particular order; IDs not found are left out.
     func knowledge(ids: [String], groupId: String) async throws -> [Knowledge]
-    /// The group's live chunks, each with its vector when `model` embedded it, with the log's
-    /// sequence as of the read.
-    func indexedChunks(groupId: String, model: String) async throws -> IndexedChunkSnapshot
+    /// A page of the group's live chunks in ID order, after `id` (from the first when `nil`),
+    /// each with its vector when `model` embedded it.
+    func indexedChunks(groupId: String, model: String, after id: String?, limit: Int) async throws -> [IndexedChunk]
     /// Chunks of the group created (with a vector when `model` embedded them) or deleted after `sequence`, from
     /// the event log (its knowledge events only, at most `limit` of them).
     func indexedChunkChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> IndexedChunkChanges
