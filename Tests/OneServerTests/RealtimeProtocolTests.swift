@@ -87,7 +87,7 @@ struct RealtimeProtocolTests {
         }
     }
 
-    @Test("a malformed upgrade is never redirected to itself: refused first, answered 426 after another request")
+    @Test("a malformed upgrade is never redirected to itself: answered 400 first, 426 after another request")
     func malformedUpgrade() async throws {
         try await TestServer.run { server in
             let upgrade = "GET /api/realtime HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -96,6 +96,7 @@ struct RealtimeProtocolTests {
             first.send(upgrade)
             let refused = await first.readUntilClosed(limit: .seconds(5))
             #expect(refused.closed)
+            #expect(refused.text.hasPrefix("HTTP/1.1 400"), "answered, not dropped: \(refused.text.prefix(200))")
             #expect(!refused.text.contains("307"))
             // On a keep-alive connection the routes answer it: a WebSocket needs its handshake.
             let later = try RawConnection(port: server.port)

@@ -31,7 +31,7 @@ public enum SearchMode: String, Codable, Sendable, CaseIterable {
     case vector, text, hybrid
 }
 
-/// A chunk a search found. `score` is the cosine similarity for `vector`, the full-text rank
+/// A chunk a search found. `score` is the cosine similarity for `vector`, the BM25 score
 /// for `text` (higher is better), and the fused reciprocal-rank score for `hybrid`.
 public struct SearchHit: Sendable {
     public var id: String

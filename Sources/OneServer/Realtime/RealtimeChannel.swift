@@ -18,7 +18,8 @@ struct RealtimeChannel: ServerChildChannel, HTTPChannelHandler {
         /// The socket is a WebSocket, served by its handler from now on.
         case webSocket
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        /// An upgrade was asked for something that is not a WebSocket endpoint: 400.
+        /// An upgrade was asked for something that is not a WebSocket endpoint, or without a
+        /// valid handshake: 400.
         case failedUpgrade(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
     }
 
@@ -42,10 +43,9 @@ struct RealtimeChannel: ServerChildChannel, HTTPChannelHandler {
             // Set on the event loop by `shouldUpgrade`, read there by the pipeline handler.
             let admission = NIOLoopBoundBox<RealtimeEndpoint.Admission?>(nil, eventLoop: channel.eventLoop)
             let upgradeAttempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
-            let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
+            let webSocket = NIOTypedWebSocketServerUpgrader<Outcome>(
                 maxFrameSize: RealtimeEndpoint.maxMessageSize,
                 shouldUpgrade: { channel, head in
-                    upgradeAttempted.value = true
                     let promise = channel.eventLoop.makePromise(of: RealtimeEndpoint.Admission?.self)
                     promise.completeWithTask { await endpoint.admit(try HTTPRequest(head, secure: false, splitCookie: false)) }
                     return promise.futureResult.map { granted in
@@ -63,7 +63,7 @@ struct RealtimeChannel: ServerChildChannel, HTTPChannelHandler {
                 }
             )
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration(
-                upgraders: [upgrader],
+                upgraders: [AttemptRecordingUpgrader(webSocket, attempted: upgradeAttempted)],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
@@ -124,5 +124,32 @@ struct RealtimeChannel: ServerChildChannel, HTTPChannelHandler {
                 HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: location]))
             throw RedirectedUpgrade()
         }
+    }
+}
+
+/// The WebSocket upgrader, noting that an upgrade was asked for before the handshake is
+/// checked: a request without a valid `Sec-WebSocket-Key` is then answered 400, where NIO's
+/// upgrader alone would leave it unanswered.
+private struct AttemptRecordingUpgrader: NIOTypedHTTPServerProtocolUpgrader {
+    let upgrader: NIOTypedWebSocketServerUpgrader<RealtimeChannel.Outcome>
+    let attempted: NIOLoopBoundBox<Bool>
+
+    init(_ upgrader: NIOTypedWebSocketServerUpgrader<RealtimeChannel.Outcome>, attempted: NIOLoopBoundBox<Bool>) {
+        self.upgrader = upgrader
+        self.attempted = attempted
+    }
+
+    var supportedProtocol: String { upgrader.supportedProtocol }
+    var requiredUpgradeHeaders: [String] { upgrader.requiredUpgradeHeaders }
+
+    func buildUpgradeResponse(
+        channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders
+    ) -> EventLoopFuture<HTTPHeaders> {
+        attempted.value = true
+        return upgrader.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+    }
+
+    func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<RealtimeChannel.Outcome> {
+        upgrader.upgrade(channel: channel, upgradeRequest: upgradeRequest)
     }
 }
