@@ -13,9 +13,14 @@ extension Knowledge {
 }
 
 extension SQLiteStore {
+    /// The columns a ``Knowledge`` is read from: all but the embedding, which only the search
+    /// indexes read, and which would otherwise be read from disk and copied for every record.
+    static let knowledgeColumns =
+        "id, groupId, type, text, labels, metadata, sourceThingId, sourceField, createdBy, createdAt, updatedAt, deletedAt"
+
     public func knowledge(id: String, groupId: String) async throws -> Knowledge? {
         try read { db in
-            try fetchRow(db, "SELECT * FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId]).map(Knowledge.init(row:))
+            try fetchRow(db, "SELECT \(Self.knowledgeColumns) FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId]).map(Knowledge.init(row:))
         }
     }
 
@@ -34,7 +39,7 @@ extension SQLiteStore {
                 _ = arguments.append(contentsOf: [label])
             }
             return try fetchPage(
-                db, from: "knowledge", where: conditions, arguments, page: page, decode: Knowledge.init(row:),
+                db, from: "knowledge", where: conditions, arguments, columns: Self.knowledgeColumns, page: page, decode: Knowledge.init(row:),
                 cursor: \.id)
         }
     }
@@ -42,7 +47,8 @@ extension SQLiteStore {
 
 extension SQLiteTransaction {
     func knowledgeForUpdate(id: String, groupId: String) async throws -> Knowledge? {
-        try fetchOne("SELECT * FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId], Knowledge.init(row:))
+        try fetchOne(
+            "SELECT \(SQLiteStore.knowledgeColumns) FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId], Knowledge.init(row:))
     }
 
     func insertKnowledge(_ knowledge: Knowledge) async throws {

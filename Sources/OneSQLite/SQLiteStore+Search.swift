@@ -9,7 +9,7 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT * FROM knowledge WHERE groupId = ? AND deletedAt IS NULL
+                        SELECT \(Self.knowledgeColumns) FROM knowledge WHERE groupId = ? AND deletedAt IS NULL
                         AND id IN (SELECT value FROM json_each(?))
                         """),
                 arguments: [groupId, JSONValue(ids).jsonText()]
@@ -83,7 +83,7 @@ extension SQLiteTransaction {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT * FROM knowledge WHERE groupId = ? AND json_extract(metadata, '$.documentId') = ?
+                        SELECT \(SQLiteStore.knowledgeColumns) FROM knowledge WHERE groupId = ? AND json_extract(metadata, '$.documentId') = ?
                         AND type = 'chunk' AND deletedAt IS NULL
                         """),
                 arguments: [groupId, documentId]

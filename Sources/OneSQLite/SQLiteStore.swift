@@ -66,7 +66,7 @@ public final class SQLiteStore: Store {
     /// after the key value `after`, fetching one extra row to learn whether more exist.
     func fetchPage<Item>(
         _ db: Database, from table: String, where conditions: [String], _ arguments: StatementArguments,
-        key: String = "id", ascending: Bool = false, page: PageRequest,
+        columns: String = "*", key: String = "id", ascending: Bool = false, page: PageRequest,
         after: (any DatabaseValueConvertible)? = nil, decode: (Row) throws -> Item, cursor: (Item) -> String
     ) throws -> Page<Item> {
         var conditions = conditions
@@ -76,7 +76,7 @@ public final class SQLiteStore: Store {
             _ = arguments.append(contentsOf: [after])
         }
         let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT * FROM \(table) \(clause) ORDER BY \(key) \(ascending ? "ASC" : "DESC") LIMIT ?"
+        let sql = "SELECT \(columns) FROM \(table) \(clause) ORDER BY \(key) \(ascending ? "ASC" : "DESC") LIMIT ?"
         _ = arguments.append(contentsOf: [page.limit + 1])
         let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
         return Page(fetched: try rows.map(decode), limit: page.limit, key: cursor)
