@@ -9,6 +9,9 @@ import Synchronization
 /// on an event loop or the Swift concurrency pool, at most one per core. Requests that arrive
 /// while those are busy wait and are then embedded together: the model is about twice as fast
 /// per text in a batch, so a burst of single-query searches costs less per query, not more.
+/// What may wait is bounded: past it a request is refused with `UNAVAILABLE` (503 and
+/// `Retry-After`) rather than queued behind seconds of work, so an overload costs latency for
+/// no one and memory without end for nobody.
 public final class LocalEmbedder: Embedder {
     public let model = MiniLM.modelID
     public let dimensions = MiniLM.dimensions
@@ -22,19 +25,32 @@ public final class LocalEmbedder: Embedder {
 
     private struct Queue {
         var jobs: [Job] = []
+        /// The texts of `jobs`.
+        var waiting = 0
         var workers = 0
     }
 
     private let miniLM: MiniLM
     private let cores: Int
+    /// The most texts that may wait for a thread; a request is always taken when none wait.
+    let maxWaiting: Int
     private let queue = Mutex(Queue())
     private let threads = DispatchQueue(label: "one.embedder", qos: .userInitiated, attributes: .concurrent)
 
     /// Loads the model from a directory holding `model.safetensors` and `vocab.txt`.
-    public init(directory: URL, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    ///
+    /// - Parameter maxWaiting: the most texts that may wait for a thread; the default is a few
+    ///   seconds of work on this kind of machine.
+    public init(directory: URL, threads: Int = ProcessInfo.processInfo.activeProcessorCount, maxWaiting: Int = 4_096) throws {
         miniLM = try MiniLM(directory: directory)
         cores = max(1, threads)
+        self.maxWaiting = maxWaiting
     }
+
+    /// Texts waiting for a thread now.
+    var waitingTexts: Int { queue.withLock(\.waiting) }
+    /// Threads embedding now.
+    var busyThreads: Int { queue.withLock(\.workers) }
 
     /// Whether `directory` holds the model's files (not whether they are intact).
     public static func weightsPresent(in directory: URL) -> Bool {
@@ -44,6 +60,10 @@ public final class LocalEmbedder: Embedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
+        let waiting = waitingTexts
+        guard waiting == 0 || waiting + texts.count <= maxWaiting else {
+            throw OneError(.unavailable, "the local embedder is busy: \(waiting) texts wait; retry in a second", retryAfter: 1)
+        }
         guard texts.count >= 2 * cores else { return await enqueue(texts) }
         // A large batch (a document's chunks) is split so that every core takes a share.
         let size = (texts.count + cores - 1) / cores
@@ -64,6 +84,7 @@ public final class LocalEmbedder: Embedder {
         return await withCheckedContinuation { continuation in
             let startWorker = queue.withLock { queue in
                 queue.jobs.append(Job(texts: texts, continuation: continuation))
+                queue.waiting += texts.count
                 guard queue.workers < cores else { return false }
                 queue.workers += 1
                 return true
@@ -88,6 +109,7 @@ public final class LocalEmbedder: Embedder {
                 }
                 let jobs = Array(queue.jobs.prefix(taken))
                 queue.jobs.removeFirst(taken)
+                queue.waiting -= count
                 if jobs.isEmpty { queue.workers -= 1 }
                 return jobs
             }

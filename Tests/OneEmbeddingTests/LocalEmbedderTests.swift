@@ -1,4 +1,5 @@
 import Foundation
+import OneCore
 import Testing
 @testable import OneEmbedding
 
@@ -35,5 +36,22 @@ struct LocalEmbedderTests {
             #expect(cosine(answers[index] ?? [], reference) > 0.9999, "text \(index)")
         }
         #expect(try await embedder.embed([]).isEmpty)
+    }
+
+    @Test("past its bound of waiting texts a request is refused as unavailable, and taken again once the queue drains")
+    func boundedQueue() async throws {
+        let directory = try #require(TestModel.directory)
+        let embedder = try LocalEmbedder(directory: directory, threads: 1, maxWaiting: 4)
+        let long = Array(repeating: "A sentence long enough to keep one thread busy for a while, again and again.", count: 300)
+        // The one thread takes the long batch; three texts may then wait behind it, not five.
+        async let busy = embedder.embed(long)
+        while embedder.busyThreads == 0 || embedder.waitingTexts > 0 { try await Task.sleep(for: .milliseconds(1)) }
+        async let waiting = embedder.embed(["first", "second", "third"])
+        while embedder.waitingTexts < 3 { try await Task.sleep(for: .milliseconds(1)) }
+        let refused = await #expect(throws: OneError.self) { try await embedder.embed(["one", "too", "many"]) }
+        #expect(refused?.code == .unavailable && refused?.retryAfter == 1)
+        #expect(try await busy.count == 300)
+        #expect(try await waiting.count == 3)
+        #expect(try await embedder.embed(["after"]).count == 1, "taken again once the queue drained")
     }
 }
