@@ -220,7 +220,8 @@ public final class PostgresStore: Store, Service {
                 targetId: draft.targetId, timestamp: clock.now(), metadata: draft.metadata, change: draft.change)
         }
         var base: Int64 = 0
-        for try await value in try await connection.execute(Prepared.AppendEvents(events: events, drafts: tail.drafts), logger: logger) { base = value }
+        let append = Prepared.AppendEvents(events: events, drafts: tail.drafts)
+        for try await value in try await connection.execute(append, logger: logger) { base = value }
         for index in events.indices { events[index].sequence = base + Int64(index) + 1 }
         return events
     }

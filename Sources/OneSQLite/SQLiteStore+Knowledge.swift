@@ -20,7 +20,8 @@ extension SQLiteStore {
 
     public func knowledge(id: String, groupId: String) async throws -> Knowledge? {
         try read { db in
-            try fetchRow(db, "SELECT \(Self.knowledgeColumns) FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId]).map(Knowledge.init(row:))
+            try fetchRow(db, "SELECT \(Self.knowledgeColumns) FROM knowledge WHERE id = ? AND groupId = ?", [id, groupId])
+                .map(Knowledge.init(row:))
         }
     }
 
@@ -39,8 +40,8 @@ extension SQLiteStore {
                 _ = arguments.append(contentsOf: [label])
             }
             return try fetchPage(
-                db, from: "knowledge", where: conditions, arguments, columns: Self.knowledgeColumns, page: page, decode: Knowledge.init(row:),
-                cursor: \.id)
+                db, from: "knowledge", where: conditions, arguments, columns: Self.knowledgeColumns, page: page,
+                decode: Knowledge.init(row:), cursor: \.id)
         }
     }
 }

@@ -83,7 +83,8 @@ extension SQLiteTransaction {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT \(SQLiteStore.knowledgeColumns) FROM knowledge WHERE groupId = ? AND json_extract(metadata, '$.documentId') = ?
+                        SELECT \(SQLiteStore.knowledgeColumns) FROM knowledge
+                        WHERE groupId = ? AND json_extract(metadata, '$.documentId') = ?
                         AND type = 'chunk' AND deletedAt IS NULL
                         """),
                 arguments: [groupId, documentId]

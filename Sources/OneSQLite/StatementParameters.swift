@@ -8,7 +8,10 @@ import GRDBSQLite
 /// cost more there than SQLite's insert itself.
 struct StatementParameters {
     private let statement: SQLiteStatement
-    private var index: CInt = 1
+    /// The next parameter's index (from 1).
+    private(set) var index: CInt = 1
+    /// The first code other than `SQLITE_OK` a bind returned.
+    private(set) var failure = SQLITE_OK
 
     init(_ statement: SQLiteStatement) {
         self.statement = statement
@@ -16,8 +19,7 @@ struct StatementParameters {
 
     mutating func bind(_ text: String) {
         let length = CInt(text.utf8.count)
-        _ = text.withCString { sqlite3_bind_text(statement, index, $0, length, Self.transient) }
-        index += 1
+        record(text.withCString { sqlite3_bind_text(statement, index, $0, length, Self.transient) })
     }
 
     mutating func bind(_ text: String?) {
@@ -26,8 +28,7 @@ struct StatementParameters {
     }
 
     mutating func bind(_ integer: Int64) {
-        _ = sqlite3_bind_int64(statement, index, integer)
-        index += 1
+        record(sqlite3_bind_int64(statement, index, integer))
     }
 
     mutating func bind(_ integer: Int64?) {
@@ -36,7 +37,11 @@ struct StatementParameters {
     }
 
     private mutating func bindNull() {
-        _ = sqlite3_bind_null(statement, index)
+        record(sqlite3_bind_null(statement, index))
+    }
+
+    private mutating func record(_ code: CInt) {
+        if failure == SQLITE_OK { failure = code }
         index += 1
     }
 
@@ -51,6 +56,13 @@ extension Statement {
         setUncheckedArguments([])
         var parameters = StatementParameters(sqliteStatement)
         bind(&parameters)
+        // Every parameter bound, once: a missing one would silently be NULL.
+        let expected = sqlite3_bind_parameter_count(sqliteStatement)
+        guard parameters.failure == SQLITE_OK, parameters.index - 1 == expected else {
+            throw DatabaseError(
+                resultCode: parameters.failure == SQLITE_OK ? .SQLITE_RANGE : ResultCode(rawValue: parameters.failure),
+                message: "bound \(parameters.index - 1) parameters to a statement of \(expected)", sql: sql)
+        }
         try execute()
     }
 }

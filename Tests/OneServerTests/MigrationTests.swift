@@ -68,6 +68,38 @@ struct MigrationTests {
         try await Self.checkMigrated(try SQLiteStore(path: path))
     }
 
+    @Test("SQLite: chunks indexed by FTS5 before v6 are found by text search after it, and FTS5 is gone")
+    func sqliteTextSearch() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("one-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("one.sqlite").path
+        let chunk = "knw_01hx5z3k7m9pqrstvwxyz0abe1"
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteStore.migrator.migrate(pool, upTo: "v5: knowledge search")
+            try await pool.write { db in
+                for statement in Self.v1Rows(snake: false).prefix(2) { try db.execute(sql: statement) }
+                try db.execute(
+                    sql: """
+                        INSERT INTO knowledge (id, groupId, type, text, labels, metadata, createdAt, updatedAt)
+                        VALUES (?, ?, 'chunk', 'Sourdough needs a lively starter.', '[]', '{}', 1, 1)
+                        """, arguments: [chunk, Self.child])
+                #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM knowledge_fts") == 1)
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let tables = try store.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name LIKE 'knowledge_fts%' OR name = 'knowledge_search'")
+        }
+        #expect(tables.isEmpty)
+        let service = OneService(store: store, ontology: try Ontology.base())
+        let issued = try await service.createAPIKeyAsOperator(NewAPIKey(name: "op", role: "platform_owner"), groupId: Self.root)
+        let scope = try await service.scope(for: try await service.authenticate(secret: issued.secret), groupId: Self.child)
+        let found = try await service.searchKnowledge(KnowledgeSearch(query: "starters", mode: .text), in: scope)
+        #expect(found.results.map(\.id) == [chunk])
+    }
+
     @Test("PostgreSQL: a store at the first schema is migrated with its usage filled in", .enabled(if: TestStore.postgresAdminURL != nil))
     func postgres() async throws {
         try await PostgresTestDatabase.withFreshDatabase { url in

@@ -62,7 +62,8 @@ package struct TextPostings: Sendable {
             terms.append(UInt32(term))
         }
         postingCount += terms.count
-        entries.append(VectorRows.Entry(id: chunk.id, documentId: chunk.documentId, sourceThingId: chunk.sourceThingId, labels: chunk.labels))
+        entries.append(
+            VectorRows.Entry(id: chunk.id, documentId: chunk.documentId, sourceThingId: chunk.sourceThingId, labels: chunk.labels))
         lengths.append(UInt32(words.count))
         termsOf.append(terms)
         live.append(true)

@@ -107,7 +107,8 @@ extension RateLimiter {
         if let perMinute = try await service.requestLimit(ofGroup: principal.groupId) {
             let group = spend("group:" + principal.groupId, RateLimit(requests: perMinute, burst: perMinute))
             if let retryAfter = group.retryAfter {
-                return Charge(own: own, refusal: (group, "the group's limit of \(perMinute) requests per minute is spent; retry in \(retryAfter) s"))
+                let message = "the group's limit of \(perMinute) requests per minute is spent; retry in \(retryAfter) s"
+                return Charge(own: own, refusal: (group, message))
             }
         }
         return Charge(own: own)

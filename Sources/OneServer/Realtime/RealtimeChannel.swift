@@ -40,7 +40,8 @@ struct RealtimeChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            // Set on the event loop by `shouldUpgrade`, read there by the pipeline handler.
+            // Set and read on the event loop: the admission by `shouldUpgrade`, the attempt by
+            // the upgrader before it checks the handshake.
             let admission = NIOLoopBoundBox<RealtimeEndpoint.Admission?>(nil, eventLoop: channel.eventLoop)
             let upgradeAttempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             let webSocket = NIOTypedWebSocketServerUpgrader<Outcome>(
@@ -146,7 +147,8 @@ private struct AttemptRecordingUpgrader: NIOTypedHTTPServerProtocolUpgrader {
         channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders
     ) -> EventLoopFuture<HTTPHeaders> {
         attempted.value = true
-        return upgrader.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+        return upgrader.buildUpgradeResponse(
+            channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
     }
 
     func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<RealtimeChannel.Outcome> {
