@@ -15,17 +15,20 @@ extension OneService {
         }
         let filters = try Self.filters(input.filters)
         let mode = input.mode ?? .hybrid
+        // One catch-up of the group's index a search, read while the query is embedded.
+        async let current = chunks(in: scope)
+        let vector = mode == .text ? nil : try await embedOne(query)
+        let index = try await current
         let ranked: [ScoredID]
         switch mode {
         case .vector:
-            ranked = try await nearest(query, limit: limit, filters: filters, in: scope)
+            ranked = nearest(vector, limit: limit, filters: filters, in: index)
         case .text:
-            ranked = try await matching(query, limit: limit, filters: filters, in: scope)
+            ranked = matching(query, limit: limit, filters: filters, in: index)
         case .hybrid:
             let depth = max(limit * 4, 20)
-            async let byMeaning = nearest(query, limit: depth, filters: filters, in: scope)
-            async let byWords = matching(query, limit: depth, filters: filters, in: scope)
-            ranked = Self.fuse([try await byMeaning, try await byWords], limit: limit)
+            let byMeaning = nearest(vector, limit: depth, filters: filters, in: index)
+            ranked = Self.fuse([byMeaning, matching(query, limit: depth, filters: filters, in: index)], limit: limit)
         }
         // Only the records returned are read, once.
         let records = try await store.knowledge(ids: ranked.map(\.id), groupId: scope.groupId)
@@ -44,22 +47,18 @@ extension OneService {
     }
 
     /// The chunks nearest the query's vector, from the group's in-memory index.
-    func nearest(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [ScoredID] {
-        async let chunks = self.chunks(in: scope)
-        let vector = try await embedOne(query)
+    func nearest(_ vector: [Float]?, limit: Int, filters: KnowledgeFilters, in chunks: GroupChunks) -> [ScoredID] {
         // A query with nothing the embedder can read (punctuation, say) has no direction: no
         // chunk is near it, rather than every chunk at a score of 0.
-        guard vector.contains(where: { $0 != 0 }) else { return [] }
-        return chunkIndexes.nearest(in: try await chunks.vectors, to: vector, limit: limit, filters: filters).map {
+        guard let vector, vector.contains(where: { $0 != 0 }) else { return [] }
+        return chunkIndexes.nearest(in: chunks.vectors, to: vector, limit: limit, filters: filters).map {
             ScoredID(id: $0.id, score: Double($0.score))
         }
     }
 
     /// The chunks whose words match the query's, by BM25 over the group's in-memory index.
-    func matching(_ query: String, limit: Int, filters: KnowledgeFilters, in scope: Scope) async throws -> [ScoredID] {
-        let terms = TextTerms.queryTerms(in: query)
-        guard !terms.isEmpty else { return [] }
-        return try await chunks(in: scope).text.best(matching: terms, limit: limit, filters: filters).map {
+    func matching(_ query: String, limit: Int, filters: KnowledgeFilters, in chunks: GroupChunks) -> [ScoredID] {
+        chunks.text.best(matching: TextTerms.queryTerms(in: query), limit: limit, filters: filters).map {
             ScoredID(id: $0.id, score: Double($0.score))
         }
     }
