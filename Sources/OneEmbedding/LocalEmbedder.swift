@@ -60,8 +60,14 @@ public final class LocalEmbedder: Embedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        let waiting = waitingTexts
-        guard waiting == 0 || waiting + texts.count <= maxWaiting else {
+        guard !texts.isEmpty else { return [] }
+        // Counted as waiting from here, so concurrent callers cannot all pass the bound.
+        let waiting = queue.withLock { queue -> Int? in
+            guard queue.waiting == 0 || queue.waiting + texts.count <= maxWaiting else { return queue.waiting }
+            queue.waiting += texts.count
+            return nil
+        }
+        if let waiting {
             throw OneError(.unavailable, "the local embedder is busy: \(waiting) texts wait; retry in a second", retryAfter: 1)
         }
         guard texts.count >= 2 * cores else { return await enqueue(texts) }
@@ -78,13 +84,12 @@ public final class LocalEmbedder: Embedder {
         }
     }
 
-    /// Queues one job and waits for its vectors.
+    /// Queues one job, whose texts `embed` counted as waiting, and waits for its vectors.
     private func enqueue(_ texts: [String]) async -> [[Float]] {
         guard !texts.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let startWorker = queue.withLock { queue in
                 queue.jobs.append(Job(texts: texts, continuation: continuation))
-                queue.waiting += texts.count
                 guard queue.workers < cores else { return false }
                 queue.workers += 1
                 return true

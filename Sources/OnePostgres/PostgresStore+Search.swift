@@ -29,7 +29,8 @@ extension PostgresStore {
             SELECT e.sequence, e.type AS event, e.target_id AS id, k.type, k.text,
                    CASE WHEN k.embedding_model = \(model) THEN k.embedding END AS embedding,
                    k.metadata->>'documentId' AS document_id, k.source_thing_id, k.labels
-            FROM events e LEFT JOIN knowledge k ON k.id = e.target_id AND e.type = 'knowledge_created'
+            FROM events e LEFT JOIN knowledge k
+                ON k.id = e.target_id AND k.group_id = e.group_id AND e.type = 'knowledge_created'
             WHERE e.group_id = \(groupId) AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > \(sequence)
             ORDER BY e.sequence LIMIT \(limit)
             """

@@ -41,7 +41,8 @@ extension SQLiteStore {
                         SELECT e.sequence, e.type AS event, e.targetId AS id, k.type, k.text,
                             CASE WHEN k.embeddingModel = ? THEN k.embedding END AS embedding,
                             json_extract(k.metadata, '$.documentId') AS documentId, k.sourceThingId, k.labels
-                        FROM events e LEFT JOIN knowledge k ON k.id = e.targetId AND e.type = 'knowledge_created'
+                        FROM events e LEFT JOIN knowledge k
+                            ON k.id = e.targetId AND k.groupId = e.groupId AND e.type = 'knowledge_created'
                         WHERE e.groupId = ? AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > ?
                         ORDER BY e.sequence LIMIT ?
                         """),

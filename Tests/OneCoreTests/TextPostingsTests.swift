@@ -45,13 +45,16 @@ struct TextPostingsTests {
         var kept = TextPostings()
         var churned = TextPostings()
         for index in 0..<3000 {
-            let text = "word\(index % 17) common shared topic\(index % 5)"
+            let text = "word\(index % 17) common shared topic\(index % 5) only\(index)"
             if index % 3 == 0 { kept.add(Self.chunk("c\(index)", text)) }
             churned.add(Self.chunk("c\(index)", text))
         }
-        // Two in three removed: past a quarter of the index and a thousand chunks, so it compacts.
+        // Two in three removed: past a quarter of the index and a thousand chunks, so it compacts
+        // (once, at the 1,025th removal).
+        let words = churned.termCount
         for index in 0..<3000 where index % 3 != 0 { churned.remove(id: "c\(index)") }
         #expect(churned.count == kept.count)
+        #expect(churned.termCount <= words - 1025, "the words only chunks removed before compaction held are gone")
         for query in [["word3", "common"], ["topic2"], ["shared", "word16", "topic4"]] {
             let expected = kept.best(matching: query, limit: 20, filters: KnowledgeFilters())
             let actual = churned.best(matching: query, limit: 20, filters: KnowledgeFilters())

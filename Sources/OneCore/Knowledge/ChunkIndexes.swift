@@ -97,7 +97,9 @@ actor GroupChunkIndex {
     nonisolated let bytes = Atomic<Int>(0)
     private var chunks: GroupChunks
     private var loaded = false
-    private var refreshing: Task<GroupChunks, any Error>?
+    /// The catch-up running now, numbered in the order catch-ups start.
+    private var refreshing: (task: Task<GroupChunks, any Error>, number: Int)?
+    private var started = 0
 
     static let loadPage = 2_000
 
@@ -106,12 +108,21 @@ actor GroupChunkIndex {
         chunks = GroupChunks(vectors: VectorRows(model: key.model, dimensions: dimensions))
     }
 
-    /// The chunks brought up to the log's end. Concurrent callers share one catch-up.
+    /// The chunks brought up to the log's end as it was when this was called, so a caller sees
+    /// every write committed before it asked. Callers share a catch-up that started after
+    /// they arrived; one that started before may have read the log too early, so they wait it
+    /// out and share the next.
     func current(store: any Store) async throws -> GroupChunks {
-        if let refreshing { return try await refreshing.value }
+        let arrival = started
+        while let refreshing {
+            if refreshing.number > arrival { return try await refreshing.task.value }
+            _ = try? await refreshing.task.value
+        }
+        started += 1
+        let number = started
         let task = Task { try await self.catchUp(store: store) }
-        refreshing = task
-        defer { refreshing = nil }
+        refreshing = (task, number)
+        defer { if refreshing?.number == number { refreshing = nil } }
         return try await task.value
     }
 
@@ -119,16 +130,18 @@ actor GroupChunkIndex {
         if !loaded {
             // The log's position first: a chunk written during the load is both loaded and
             // replayed from the log, which the index ignores the second time. Pages keep the
-            // rows in flight (vectors as full floats, texts) to one page's worth.
-            let through = try await store.lastSequence()
+            // rows in flight (vectors as full floats, texts) to one page's worth. A load that
+            // fails part way leaves nothing behind: the next starts afresh.
+            var loading = GroupChunks(vectors: VectorRows(model: key.model, dimensions: chunks.vectors.dimensions))
+            loading.through = try await store.lastSequence()
             var after: String?
             while true {
                 let page = try await store.indexedChunks(groupId: key.groupId, model: key.model, after: after, limit: Self.loadPage)
-                for chunk in page { chunks.add(chunk) }
+                for chunk in page { loading.add(chunk) }
                 after = page.last?.id
                 if page.count < Self.loadPage { break }
             }
-            chunks.through = through
+            chunks = loading
             loaded = true
         }
         while true {

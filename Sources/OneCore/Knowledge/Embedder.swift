@@ -69,15 +69,19 @@ public struct Embedding: Sendable, Equatable {
 /// blocks an event loop nor sends one enormous request to a provider. Every batch is checked
 /// against the embedder's declared shape: one vector of `dimensions` per text, or an error,
 /// never a chunk silently dropped or a vector the index cannot hold.
+///
+/// Only the first batch of new work may be refused by a busy embedder (`UNAVAILABLE` with a
+/// retry time): later batches, and every batch of work `continuing` what earlier calls began,
+/// wait and ask again, so a document is not failed part way.
 extension Embedder {
-    public func embed(_ texts: [String], batchSize: Int) async throws -> [[Float]] {
+    public func embed(_ texts: [String], batchSize: Int, continuing: Bool = false) async throws -> [[Float]] {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(texts.count)
         var start = 0
         while start < texts.count {
             try Task.checkCancellation()
             let end = min(start + batchSize, texts.count)
-            let batch = try await embed(Array(texts[start..<end]))
+            let batch = try await embed(Array(texts[start..<end]), waitingWhenBusy: continuing || start > 0)
             guard batch.count == end - start, batch.allSatisfy({ $0.count == dimensions }) else {
                 throw OneError(.unavailable, "the embedder \(model) did not give one vector of \(dimensions) dimensions per text")
             }
@@ -85,5 +89,21 @@ extension Embedder {
             start = end
         }
         return vectors
+    }
+
+    /// The most seconds a batch waits for a busy embedder.
+    static var maxBusyWait: Int { 60 }
+
+    private func embed(_ texts: [String], waitingWhenBusy: Bool) async throws -> [[Float]] {
+        var waited = 0
+        while true {
+            do {
+                return try await embed(texts)
+            } catch let error as OneError where waitingWhenBusy && error.code == .unavailable && waited < Self.maxBusyWait {
+                guard let seconds = error.retryAfter else { throw error }
+                try await Task.sleep(for: .seconds(seconds))
+                waited += seconds
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ public struct IndexedChunk: Sendable, Equatable {
     public var id: String
     public var text: String
     /// Its vector by the model the index is for; empty when another model embedded it, so the
-    /// chunk is found by its words alone until it is embedded again.
+    /// chunk is found by its words alone.
     public var vector: [Float]
     public var documentId: String?
     public var sourceThingId: String?

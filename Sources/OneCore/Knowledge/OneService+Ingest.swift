@@ -32,7 +32,8 @@ extension OneService {
         do {
             for start in stride(from: 0, to: pieces.count, by: Self.ingestStep) {
                 let end = min(start + Self.ingestStep, pieces.count)
-                let vectors = try await embedder.embed(Array(pieces[start..<end]), batchSize: Self.embeddingBatch)
+                let vectors = try await embedder.embed(
+                    Array(pieces[start..<end]), batchSize: Self.embeddingBatch, continuing: start > 0)
                 let records = chunks(of: document, Array(pieces[start..<end]), vectors, from: start)
                 let before = document
                 document.metadata = document.metadata.merging(["ingest": progress(end == pieces.count ? "ready" : "embedding", pieces.count, embedded: end)])

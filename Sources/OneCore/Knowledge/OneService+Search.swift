@@ -27,8 +27,10 @@ extension OneService {
             ranked = matching(query, limit: limit, filters: filters, in: index)
         case .hybrid:
             let depth = max(limit * 4, 20)
+            // Words are ranked on another core while the vectors are scanned.
+            async let byWords = matching(query, limit: depth, filters: filters, in: index)
             let byMeaning = nearest(vector, limit: depth, filters: filters, in: index)
-            ranked = Self.fuse([byMeaning, matching(query, limit: depth, filters: filters, in: index)], limit: limit)
+            ranked = Self.fuse([byMeaning, await byWords], limit: limit)
         }
         // Only the records returned are read, once.
         let records = try await store.knowledge(ids: ranked.map(\.id), groupId: scope.groupId)

@@ -6,9 +6,10 @@ import Foundation
 /// Its statistics (how many chunks, how long they are, how many hold each word) are the
 /// group's own, so no other tenant's writes move a score; a database's full-text index
 /// shared by every tenant would let one tenant learn, from its own scores, how common a word
-/// is in the others' data. Ranking touches only the postings of the query's words and keeps
-/// the best with a bounded heap. A value: copies are snapshots for readers while the owner
-/// appends.
+/// is in the others' data. Ranking reads only the postings of the query's words and keeps the
+/// best in a bounded sorted list. A value: readers search a copy while the owner changes its
+/// own; a change made while a copy is held copies the arrays it touches (see the note on
+/// ``ChunkIndexes``).
 package struct TextPostings: Sendable {
     struct Posting: Sendable {
         var slot: UInt32
@@ -35,6 +36,8 @@ package struct TextPostings: Sendable {
     package init() {}
 
     package var count: Int { slots.count }
+    /// The distinct words held.
+    package var termCount: Int { termIndex.count }
 
     var bytes: Int { postingCount * 12 + entries.count * 180 + termIndex.count * 64 }
 
@@ -81,27 +84,34 @@ package struct TextPostings: Sendable {
         if dead > 1024, dead * 4 > entries.count { compact() }
     }
 
-    /// Renumbers the live chunks and drops the postings of removed ones, once those are a
-    /// quarter of the index.
+    /// Renumbers the live chunks and the words they hold, dropping removed chunks' postings and
+    /// words no chunk holds any more, once removed chunks are a quarter of the index.
     private mutating func compact() {
-        var renumbered = [UInt32](repeating: .max, count: entries.count)
+        var slotNumbers = [UInt32](repeating: .max, count: entries.count)
         var next: UInt32 = 0
         for slot in entries.indices where live[slot] {
-            renumbered[slot] = next
+            slotNumbers[slot] = next
             next += 1
         }
-        postingCount = 0
-        for term in postings.indices {
-            postings[term] = postings[term].compactMap { posting in
-                let slot = renumbered[Int(posting.slot)]
+        var termNumbers = [Int](repeating: -1, count: postings.count)
+        var keptPostings: [[Posting]] = []
+        var keptFrequency: [Int] = []
+        for term in postings.indices where documentFrequency[term] > 0 {
+            termNumbers[term] = keptPostings.count
+            keptPostings.append(postings[term].compactMap { posting in
+                let slot = slotNumbers[Int(posting.slot)]
                 return slot == .max ? nil : Posting(slot: slot, frequency: posting.frequency)
-            }
-            postingCount += postings[term].count
+            })
+            keptFrequency.append(documentFrequency[term])
         }
+        postings = keptPostings
+        documentFrequency = keptFrequency
+        postingCount = postings.reduce(0) { $0 + $1.count }
+        termIndex = termIndex.compactMapValues { termNumbers[$0] >= 0 ? termNumbers[$0] : nil }
         let kept = entries.indices.filter { live[$0] }
         entries = kept.map { entries[$0] }
         lengths = kept.map { lengths[$0] }
-        termsOf = kept.map { termsOf[$0] }
+        termsOf = kept.map { termsOf[$0].map { UInt32(termNumbers[Int($0)]) } }
         live = Array(repeating: true, count: kept.count)
         slots = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($0.element.id, $0.offset) })
     }
