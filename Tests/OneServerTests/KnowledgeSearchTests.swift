@@ -149,6 +149,39 @@ struct KnowledgeSearchTests {
         }
     }
 
+    @Test(
+        "searches at once each see every write committed before they asked, and all finish",
+        .timeLimit(.minutes(1)), arguments: TestStore.available)
+    func concurrentSearchesSeeTheirWrites(store: TestStore) async throws {
+        try await TestServer.run(store) { server in
+            let api = server.api
+            let tenant = try await server.makeTenant()
+            _ = try await Self.ingest(api, tenant, Self.bread, title: "Baking")
+            // Writers that search for what they just wrote, among readers searching all along:
+            // catch-ups overlap, and none may hand a writer an index read before its write.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        for round in 0..<5 {
+                            let word = "zq\(writer)x\(round)"
+                            _ = try await Self.ingest(api, tenant, "A note about \(word) and bread.", title: word)
+                            for mode in ["text", "hybrid"] {
+                                let found = try await Self.search(api, tenant, ["query": .string(word), "mode": .string(mode)])
+                                #expect(found.records.first?["metadata"]?["title"] == .string(word), "\(mode) found \(word) just written")
+                            }
+                        }
+                    }
+                }
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<20 { _ = try await Self.search(api, tenant, ["query": "sourdough starter"]) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     @Test("a long document is written in steps with its progress, and a failure part way leaves nothing live", arguments: TestStore.available)
     func longDocuments(store: TestStore) async throws {
         try await TestServer.run(store, chunker: Chunker(maxTokens: 12, overlapTokens: 4)) { server in

@@ -120,10 +120,16 @@ actor GroupChunkIndex {
         }
         started += 1
         let number = started
-        let task = Task { try await self.catchUp(store: store) }
+        let task = Task { try await self.refresh(number, store: store) }
         refreshing = (task, number)
-        defer { if refreshing?.number == number { refreshing = nil } }
         return try await task.value
+    }
+
+    /// Catch-up `number`, no longer the one running once it ends: a waiter that wakes then
+    /// never finds it still set.
+    private func refresh(_ number: Int, store: any Store) async throws -> GroupChunks {
+        defer { if refreshing?.number == number { refreshing = nil } }
+        return try await catchUp(store: store)
     }
 
     private func catchUp(store: any Store) async throws -> GroupChunks {
