@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a node learns that the change log advanced: every write committed through a
 /// ``OneService`` raises it with the newest sequence it appended, and the realtime hub waits on
 /// it. Carries no events: the event log is the truth, so a subscriber that misses a wake-up
@@ -5,6 +7,7 @@
 public final class CommitSignal: Sendable {
     private let wakeUps: AsyncStream<Int64>
     private let continuation: AsyncStream<Int64>.Continuation
+    private let newest = Atomic<Int64>(0)
 
     public init() {
         (wakeUps, continuation) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
@@ -12,8 +15,19 @@ public final class CommitSignal: Sendable {
 
     /// Records that the log now reaches `sequence`; never blocks the writer.
     public func raise(to sequence: Int64) {
+        var current = newest.load(ordering: .relaxed)
+        while current < sequence {
+            let (exchanged, original) = newest.compareExchange(
+                expected: current, desired: sequence, successOrdering: .releasing, failureOrdering: .relaxed)
+            if exchanged { break }
+            current = original
+        }
         continuation.yield(sequence)
     }
+
+    /// The newest sequence written through this node: a read of the log that starts now sees
+    /// every write made here up to it.
+    public var latest: Int64 { newest.load(ordering: .acquiring) }
 
     /// The wake-ups, newest only: one consumer (the hub) at a time.
     public var stream: AsyncStream<Int64> { wakeUps }

@@ -27,9 +27,12 @@ public final class ChunkIndexes: Sendable {
         self.memoryBudget = memoryBudget
     }
 
-    /// The group's chunks as committed now: the loaded index brought up to date with the log's
-    /// changes since it was last read.
-    func chunks(groupId: String, model: String, dimensions: Int, store: any Store) async throws -> GroupChunks {
+    /// The group's chunks as committed: the loaded index brought up to date with the log's
+    /// changes since it was last read, reflecting at least every write this node made up to
+    /// `written` (see ``GroupChunkIndex/current(store:covering:)``).
+    func chunks(
+        groupId: String, model: String, dimensions: Int, store: any Store, covering written: @escaping @Sendable () -> Int64
+    ) async throws -> GroupChunks {
         let key = Key(groupId: groupId, model: model)
         let index = registry.withLock { registry in
             registry.tick += 1
@@ -40,7 +43,7 @@ public final class ChunkIndexes: Sendable {
             return index
         }
         let before = index.bytes.load(ordering: .relaxed)
-        let chunks = try await index.current(store: store)
+        let chunks = try await index.current(store: store, covering: written)
         // Only an index that grew can push the total over the budget.
         if index.bytes.load(ordering: .relaxed) > before { evictIfOverBudget(keeping: key) }
         return chunks
@@ -97,8 +100,9 @@ actor GroupChunkIndex {
     nonisolated let bytes = Atomic<Int>(0)
     private var chunks: GroupChunks
     private var loaded = false
-    /// The catch-up running now, numbered in the order catch-ups start.
-    private var refreshing: (task: Task<GroupChunks, any Error>, number: Int)?
+    /// The catch-up running now, numbered in the order catch-ups start, with the newest write
+    /// of this node its read of the log is sure to see.
+    private var refreshing: (task: Task<GroupChunks, any Error>, number: Int, covers: Int64)?
     private var started = 0
 
     static let loadPage = 2_000
@@ -108,20 +112,22 @@ actor GroupChunkIndex {
         chunks = GroupChunks(vectors: VectorRows(model: key.model, dimensions: dimensions))
     }
 
-    /// The chunks brought up to the log's end as it was when this was called, so a caller sees
-    /// every write committed before it asked. Callers share a catch-up that started after
-    /// they arrived; one that started before may have read the log too early, so they wait it
-    /// out and share the next.
-    func current(store: any Store) async throws -> GroupChunks {
-        let arrival = started
+    /// The chunks brought up to the log's end, reflecting every write this node made before
+    /// the call (`written()` then). Callers share a catch-up already running when its read is
+    /// sure to see their writes; otherwise they wait it out and share the next. Writes made
+    /// through other nodes show within one catch-up, as the log is read on every call.
+    func current(store: any Store, covering written: @Sendable () -> Int64) async throws -> GroupChunks {
+        let required = written()
         while let refreshing {
-            if refreshing.number > arrival { return try await refreshing.task.value }
+            if refreshing.covers >= required { return try await refreshing.task.value }
             _ = try? await refreshing.task.value
         }
         started += 1
         let number = started
+        // Read before the catch-up starts its read of the log, which then sees all of these.
+        let covers = written()
         let task = Task { try await self.refresh(number, store: store) }
-        refreshing = (task, number)
+        refreshing = (task, number, covers)
         return try await task.value
     }
 

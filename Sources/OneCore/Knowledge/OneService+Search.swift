@@ -67,7 +67,9 @@ extension OneService {
 
     /// The scope's group's search index, current with the log.
     private func chunks(in scope: Scope) async throws -> GroupChunks {
-        try await chunkIndexes.chunks(groupId: scope.groupId, model: embedder.model, dimensions: embedder.dimensions, store: store)
+        try await chunkIndexes.chunks(
+            groupId: scope.groupId, model: embedder.model, dimensions: embedder.dimensions, store: store,
+            covering: { [commits] in commits.latest })
     }
 
     /// Reciprocal rank fusion: each list adds 1 / (k + rank) to a chunk's score.
