@@ -5,11 +5,11 @@ import PostgresNIO
 extension PostgresStore {
     public func knowledge(ids: [String], groupId: String) async throws -> [Knowledge] {
         guard !ids.isEmpty else { return [] }
-        return try await fetchAll(
-            PostgresQuery(
-                unsafeSQL: Self.knowledgeSelect + " WHERE group_id = $1 AND deleted_at IS NULL AND id = ANY($2)",
-                binds: binds(groupId, ids)),
-            Knowledge.init(row:))
+        var records: [Knowledge] = []
+        for try await record in try await client.execute(Prepared.KnowledgeByIDs(groupId: groupId, ids: ids), logger: logger) {
+            records.append(record)
+        }
+        return records
     }
 
     public func indexedChunks(groupId: String, model: String, after id: String?, limit: Int) async throws -> [IndexedChunk] {
@@ -24,31 +24,26 @@ extension PostgresStore {
     }
 
     public func indexedChunkChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> IndexedChunkChanges {
-        let rows = try await fetchAll(
-            """
-            SELECT e.sequence, e.type AS event, e.target_id AS id, k.type, k.text,
-                   CASE WHEN k.embedding_model = \(model) THEN k.embedding END AS embedding,
-                   k.metadata->>'documentId' AS document_id, k.source_thing_id, k.labels
-            FROM events e LEFT JOIN knowledge k
-                ON k.id = e.target_id AND k.group_id = e.group_id AND e.type = 'knowledge_created'
-            WHERE e.group_id = \(groupId) AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > \(sequence)
-            ORDER BY e.sequence LIMIT \(limit)
-            """
-        ) { row -> (sequence: Int64, change: IndexedChunkChanges.Change?) in
-            let columns = Columns(row)
-            let sequence: Int64 = try columns("sequence")
-            switch try columns("event", as: String.self) {
-            case "knowledge_created":
-                guard try columns("type", as: String?.self) == "chunk" else { return (sequence, nil) }
-                return (sequence, .added(try Self.indexedChunk(row)))
-            case "knowledge_deleted":
-                return (sequence, .removed(id: try columns("id")))
-            default:
-                return (sequence, nil)
-            }
-        }
+        let read = Prepared.IndexedChunkChanges(model: model, groupId: groupId, after: sequence, limit: limit)
+        var rows: [(sequence: Int64, change: IndexedChunkChanges.Change?)] = []
+        for try await row in try await client.execute(read, logger: logger) { rows.append(row) }
         return IndexedChunkChanges(
             changes: rows.compactMap(\.change), through: rows.last?.sequence ?? sequence, hasMore: rows.count == limit)
+    }
+
+    /// One row of ``Prepared/IndexedChunkChanges``: its sequence, and the change to the index if any.
+    static func indexedChunkChange(_ row: PostgresRow) throws -> (sequence: Int64, change: IndexedChunkChanges.Change?) {
+        let columns = Columns(row)
+        let sequence: Int64 = try columns("sequence")
+        switch try columns("event", as: String.self) {
+        case "knowledge_created":
+            guard try columns("type", as: String?.self) == "chunk" else { return (sequence, nil) }
+            return (sequence, .added(try indexedChunk(row)))
+        case "knowledge_deleted":
+            return (sequence, .removed(id: try columns("id")))
+        default:
+            return (sequence, nil)
+        }
     }
 
     private static func indexedChunk(_ row: PostgresRow) throws -> IndexedChunk {

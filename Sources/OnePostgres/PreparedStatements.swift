@@ -52,6 +52,36 @@ enum Prepared {
         }
     }
 
+    /// The records a knowledge search returns.
+    struct KnowledgeByIDs: PostgresPreparedStatement {
+        static let sql = PostgresStore.knowledgeSelect + " WHERE group_id = $1 AND deleted_at IS NULL AND id = ANY($2)"
+        let groupId: String
+        let ids: [String]
+        func makeBindings() throws -> PostgresBindings { binds(groupId, ids) }
+        func decodeRow(_ row: PostgresRow) throws -> Knowledge { try Knowledge(row: row) }
+    }
+
+    /// A group's knowledge changes after a sequence, read by its search index on every search.
+    struct IndexedChunkChanges: PostgresPreparedStatement {
+        static let sql = """
+            SELECT e.sequence, e.type AS event, e.target_id AS id, k.type, k.text,
+                   CASE WHEN k.embedding_model = $1 THEN k.embedding END AS embedding,
+                   k.metadata->>'documentId' AS document_id, k.source_thing_id, k.labels
+            FROM events e LEFT JOIN knowledge k
+                ON k.id = e.target_id AND k.group_id = e.group_id AND e.type = 'knowledge_created'
+            WHERE e.group_id = $2 AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > $3
+            ORDER BY e.sequence LIMIT $4
+            """
+        let model: String
+        let groupId: String
+        let after: Int64
+        let limit: Int
+        func makeBindings() throws -> PostgresBindings { binds(model, groupId, after, limit) }
+        func decodeRow(_ row: PostgresRow) throws -> (sequence: Int64, change: OneCore.IndexedChunkChanges.Change?) {
+            try PostgresStore.indexedChunkChange(row)
+        }
+    }
+
     struct ThingByID: PostgresPreparedStatement {
         static let sql = PostgresStore.thingSelect + " WHERE id = $1 AND group_id = $2"
         let id: String
