@@ -25,6 +25,11 @@ struct TextPostingsTests {
         #expect(abs(found[0].score - (term(1, 2) + term(3, 2))) < 1e-5)
         #expect(abs(found[2].score - term(3, 6)) < 1e-5)
         #expect(index.best(matching: ["nothing"], limit: 10, filters: KnowledgeFilters()).isEmpty)
+        // A reused buffer gives the same answer and is left all zeros.
+        var scores = [Float](repeating: 0, count: 2)
+        let again = index.best(matching: TextTerms.queryTerms(in: "Apple banana"), limit: 10, filters: KnowledgeFilters(), scores: &scores)
+        #expect(again.map(\.id) == found.map(\.id) && again.map(\.score) == found.map(\.score))
+        #expect(scores.count == 4 && scores.allSatisfy { $0 == 0 })
     }
 
     @Test("filters narrow the ranking, and a query's words are stemmed and stripped of stop words like the chunks'")

@@ -22,6 +22,8 @@ public final class ChunkIndexes: Sendable {
     /// Scans running now: a lone scan is shared between the cores, but when several run the
     /// cores are busy already and each scans alone.
     private let scansRunning = Atomic<Int>(0)
+    /// Buffers of zeros for text queries to score in, one taken per query running.
+    private let scoreBuffers = Mutex<[[Float]]>([])
 
     public init(memoryBudget: Int = 2 << 30) {
         self.memoryBudget = memoryBudget
@@ -55,6 +57,16 @@ public final class ChunkIndexes: Sendable {
         defer { scansRunning.subtract(1, ordering: .relaxed) }
         return rows.nearest(to: query, limit: limit, filters: filters, parallelism: running == 1 ? VectorRows.cores : 1)
     }
+
+    /// The chunks of `text` that best match `terms`, scored in a buffer reused between queries.
+    func best(in text: TextPostings, matching terms: [String], limit: Int, filters: KnowledgeFilters) -> [(id: String, score: Float)] {
+        var scores = scoreBuffers.withLock { $0.popLast() } ?? []
+        let best = text.best(matching: terms, limit: limit, filters: filters, scores: &scores)
+        scoreBuffers.withLock { buffers in if buffers.count < Self.keptScoreBuffers { buffers.append(scores) } }
+        return best
+    }
+
+    static let keptScoreBuffers = 8
 
     /// Drops the least recently searched indexes (never `kept`) until the total fits the budget.
     private func evictIfOverBudget(keeping kept: Key) {

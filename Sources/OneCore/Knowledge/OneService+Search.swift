@@ -60,7 +60,7 @@ extension OneService {
 
     /// The chunks whose words match the query's, by BM25 over the group's in-memory index.
     func matching(_ query: String, limit: Int, filters: KnowledgeFilters, in chunks: GroupChunks) -> [ScoredID] {
-        chunks.text.best(matching: TextTerms.queryTerms(in: query), limit: limit, filters: filters).map {
+        chunkIndexes.best(in: chunks.text, matching: TextTerms.queryTerms(in: query), limit: limit, filters: filters).map {
             ScoredID(id: $0.id, score: Double($0.score))
         }
     }

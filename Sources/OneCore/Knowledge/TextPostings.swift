@@ -119,11 +119,22 @@ package struct TextPostings: Sendable {
     /// The `limit` live chunks that best match any of `terms` (from ``TextTerms/queryTerms(in:)``)
     /// by BM25, best first, among those the filters admit.
     package func best(matching terms: [String], limit: Int, filters: KnowledgeFilters) -> [(id: String, score: Float)] {
+        var scores: [Float] = []
+        return best(matching: terms, limit: limit, filters: filters, scores: &scores)
+    }
+
+    /// `best(matching:limit:filters:)` accumulating in `scores`, a buffer of zeros kept by the
+    /// caller from one query to the next: it is grown to the index's size if need be and left
+    /// all zeros again, so a query costs what its words' postings cost, not the index's size.
+    func best(
+        matching terms: [String], limit: Int, filters: KnowledgeFilters, scores: inout [Float]
+    ) -> [(id: String, score: Float)] {
         guard limit > 0, !slots.isEmpty else { return [] }
         let chunks = Float(slots.count)
         let averageLength = max(Float(liveLength) / chunks, 1)
-        var scores = [Float](repeating: 0, count: entries.count)
+        if scores.count < entries.count { scores += repeatElement(0, count: entries.count - scores.count) }
         var touched: [Int] = []
+        defer { for slot in touched { scores[slot] = 0 } }
         for word in terms {
             guard let term = termIndex[word], documentFrequency[term] > 0 else { continue }
             let holding = Float(documentFrequency[term])
