@@ -15,6 +15,8 @@ public final class ChunkIndexes: Sendable {
         var indexes: [Key: GroupChunkIndex] = [:]
         var lastUsed: [Key: UInt64] = [:]
         var tick: UInt64 = 0
+        /// Buffers of zeros for text queries to score in, one taken per query running.
+        var scoreBuffers: [[Float]] = []
     }
 
     public let memoryBudget: Int
@@ -22,8 +24,6 @@ public final class ChunkIndexes: Sendable {
     /// Scans running now: a lone scan is shared between the cores, but when several run the
     /// cores are busy already and each scans alone.
     private let scansRunning = Atomic<Int>(0)
-    /// Buffers of zeros for text queries to score in, one taken per query running.
-    private let scoreBuffers = Mutex<[[Float]]>([])
 
     public init(memoryBudget: Int = 2 << 30) {
         self.memoryBudget = memoryBudget
@@ -60,9 +60,11 @@ public final class ChunkIndexes: Sendable {
 
     /// The chunks of `text` that best match `terms`, scored in a buffer reused between queries.
     func best(in text: TextPostings, matching terms: [String], limit: Int, filters: KnowledgeFilters) -> [(id: String, score: Float)] {
-        var scores = scoreBuffers.withLock { $0.popLast() } ?? []
+        var scores = registry.withLock { $0.scoreBuffers.popLast() } ?? []
         let best = text.best(matching: terms, limit: limit, filters: filters, scores: &scores)
-        scoreBuffers.withLock { buffers in if buffers.count < Self.keptScoreBuffers { buffers.append(scores) } }
+        registry.withLock { registry in
+            if registry.scoreBuffers.count < Self.keptScoreBuffers { registry.scoreBuffers.append(scores) }
+        }
         return best
     }
 
