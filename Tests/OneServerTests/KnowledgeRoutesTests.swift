@@ -36,6 +36,15 @@ struct KnowledgeRoutesTests {
                 let tooMany = JSONValue.array((0...100).map { .string("l\($0)") })
                 try await api.post("/api/knowledge", key: tenant.key, body: ["type": "label", "text": "x", "labels": tooMany])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "labels")
+                try await api.post("/api/knowledge", key: tenant.key, body: ["type": "label", "text": "x", "labels": ["ok", "  "]])
+                    .expectError(.badRequest, "VALIDATION_ERROR", field: "labels")
+                // A chunk that names a document would be deleted with it: the server alone sets these.
+                for reserved in ["documentId", "chunkIndex", "ingest"] {
+                    try await api.post(
+                        "/api/knowledge", key: tenant.key,
+                        body: ["type": "chunk", "text": "x", "metadata": .object([reserved: .string(documentId)])]
+                    ).expectError(.badRequest, "VALIDATION_ERROR", field: "metadata.\(reserved)")
+                }
                 try await api.get("/api/knowledge/knw_00000000000000000000000000", key: tenant.key).expectError(.notFound, "NOT_FOUND")
             }
             try await api.delete("/api/knowledge/\(documentId)", key: tenant.key).expect(.ok)

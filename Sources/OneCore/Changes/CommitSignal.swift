@@ -15,13 +15,7 @@ public final class CommitSignal: Sendable {
 
     /// Records that the log now reaches `sequence`; never blocks the writer.
     public func raise(to sequence: Int64) {
-        var current = newest.load(ordering: .relaxed)
-        while current < sequence {
-            let (exchanged, original) = newest.compareExchange(
-                expected: current, desired: sequence, successOrdering: .releasing, failureOrdering: .relaxed)
-            if exchanged { break }
-            current = original
-        }
+        newest.max(sequence, ordering: .releasing)
         continuation.yield(sequence)
     }
 
