@@ -46,7 +46,11 @@ static const one_kernel_table *kernels(void) {
 const char *one_kernels_isa(void) { return kernels()->name; }
 
 void one_scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out) {
-    kernels()->scores_f16(query, matrix, rows, dim, out);
+    kernels()->scores_f16_batch(query, 1, matrix, rows, dim, out);
+}
+
+void one_scores_f16_batch(const float *queries, int count, const uint16_t *matrix, long rows, int dim, float *out) {
+    kernels()->scores_f16_batch(queries, count, matrix, rows, dim, out);
 }
 
 size_t one_packed_weight_count(int n, int k) {

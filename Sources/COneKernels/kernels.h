@@ -13,7 +13,7 @@
 
 typedef struct one_kernel_table {
     const char *name;
-    void (*scores_f16)(const float *query, const uint16_t *matrix, long rows, int dim, float *out);
+    void (*scores_f16_batch)(const float *queries, int count, const uint16_t *matrix, long rows, int dim, float *out);
     void (*linear)(const float *x, int m, int k, const float *packed, const float *bias, int n, float *y);
     void (*gelu)(float *x, long count);
     void (*layernorm)(float *x, const float *residual, int rows, int dim,
@@ -25,8 +25,8 @@ extern const one_kernel_table one_scalar_kernels;
 #if defined(__x86_64__) || defined(__i386__)
 extern const one_kernel_table one_avx2_kernels;
 extern const one_kernel_table one_avx512_kernels;
-/* AVX2 scan (search_avx2.c); same contract as one_scores_f16. */
-void one_avx2_scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out);
+/* AVX2 scan (search_avx2.c); same contract as one_scores_f16_batch. */
+void one_avx2_scores_f16_batch(const float *queries, int count, const uint16_t *matrix, long rows, int dim, float *out);
 /* AVX-512F GEMM (kernels_avx512.c); same contract and packed layout as one_linear. */
 void one_avx512_linear(const float *x, int m, int k, const float *packed, const float *bias, int n, float *y);
 #endif

@@ -274,7 +274,7 @@ ONE_AVX2 static void attention(const float *qkv, int seq, int heads, int head_di
 
 const one_kernel_table one_avx2_kernels = {
     .name = "avx2+fma+f16c",
-    .scores_f16 = one_avx2_scores_f16,
+    .scores_f16_batch = one_avx2_scores_f16_batch,
     .linear = linear,
     .gelu = gelu,
     .layernorm = layernorm,
@@ -287,7 +287,7 @@ const one_kernel_table one_avx2_kernels = {
  */
 const one_kernel_table one_avx512_kernels = {
     .name = "avx512f+avx2+fma+f16c",
-    .scores_f16 = one_avx2_scores_f16,
+    .scores_f16_batch = one_avx2_scores_f16_batch,
     .linear = one_avx512_linear,
     .gelu = gelu,
     .layernorm = layernorm,

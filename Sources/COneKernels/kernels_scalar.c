@@ -31,12 +31,15 @@ static float half_to_float(uint16_t h) {
     return f;
 }
 
-static void scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out) {
+static void scores_f16_batch(const float *queries, int count, const uint16_t *matrix, long rows, int dim, float *out) {
     for (long i = 0; i < rows; i++) {
         const uint16_t *row = matrix + (size_t)i * (size_t)dim;
-        float sum = 0.0f;
-        for (int d = 0; d < dim; d++) sum += query[d] * half_to_float(row[d]);
-        out[i] = sum;
+        for (int q = 0; q < count; q++) {
+            const float *query = queries + (size_t)q * (size_t)dim;
+            float sum = 0.0f;
+            for (int d = 0; d < dim; d++) sum += query[d] * half_to_float(row[d]);
+            out[(size_t)q * (size_t)rows + i] = sum;
+        }
     }
 }
 
@@ -115,7 +118,7 @@ static void attention(const float *qkv, int seq, int heads, int head_dim, float 
 
 const one_kernel_table one_scalar_kernels = {
     .name = "scalar",
-    .scores_f16 = scores_f16,
+    .scores_f16_batch = scores_f16_batch,
     .linear = linear,
     .gelu = gelu,
     .layernorm = layernorm,

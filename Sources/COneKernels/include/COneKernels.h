@@ -41,6 +41,13 @@ const char *one_kernels_isa(void);
  */
 void one_scores_f16(const float *query, const uint16_t *matrix, long rows, int dim, float *out);
 
+/**
+ * out[q * rows + i] = dot(query q, matrix row i) for `count` queries of `dim` values stored one
+ * after another. Each row is read from memory once for all the queries, so a batch costs about
+ * one scan's memory traffic; every score equals what one_scores_f16 gives for that query alone.
+ */
+void one_scores_f16_batch(const float *queries, int count, const uint16_t *matrix, long rows, int dim, float *out);
+
 /* ---- Transformer building blocks --------------------------------------- */
 
 /** Number of floats one_pack_weight writes for an [n, k] weight matrix. */

@@ -21,8 +21,8 @@ public final class ChunkIndexes: Sendable {
 
     public let memoryBudget: Int
     private let registry = Mutex(Registry())
-    /// Scans running now: a lone scan is shared between the cores, but when several run the
-    /// cores are busy already and each scans alone.
+    /// Scans running now, each of one group: a lone scan is shared between the cores, but when
+    /// several run the cores are busy already and each scans alone.
     private let scansRunning = Atomic<Int>(0)
 
     public init(memoryBudget: Int = 2 << 30) {
@@ -51,11 +51,14 @@ public final class ChunkIndexes: Sendable {
         return chunks
     }
 
-    /// The rows nearest `query` in `rows`, on all cores when no other scan is running.
-    func nearest(in rows: VectorRows, to query: [Float], limit: Int, filters: KnowledgeFilters) -> [(id: String, score: Float)] {
-        let running = scansRunning.add(1, ordering: .relaxed).newValue
-        defer { scansRunning.subtract(1, ordering: .relaxed) }
-        return rows.nearest(to: query, limit: limit, filters: filters, parallelism: running == 1 ? VectorRows.cores : 1)
+    /// The rows of `chunks` nearest `query`, scanned together with the other queries of the
+    /// group waiting then (``ScanBatcher``), on all cores when no other group's scan is running.
+    func nearest(in chunks: GroupChunks, to query: VectorQuery) async -> [(id: String, score: Float)] {
+        await chunks.scans.nearest(query, in: chunks) { rows, queries in
+            let running = scansRunning.add(1, ordering: .relaxed).newValue
+            defer { scansRunning.subtract(1, ordering: .relaxed) }
+            return rows.nearest(queries, parallelism: running == 1 ? VectorRows.cores : 1)
+        }
     }
 
     /// The chunks of `text` that best match `terms`, scored in a buffer reused between queries.
@@ -92,6 +95,8 @@ struct GroupChunks: Sendable {
     var text = TextPostings()
     /// The event sequence both reflect.
     var through: Int64 = 0
+    /// Where the group's vector queries meet to share scans.
+    let scans: ScanBatcher
 
     var bytes: Int { vectors.bytes + text.bytes }
 
@@ -123,7 +128,7 @@ actor GroupChunkIndex {
 
     init(key: ChunkIndexes.Key, dimensions: Int) {
         self.key = key
-        chunks = GroupChunks(vectors: VectorRows(model: key.model, dimensions: dimensions))
+        chunks = GroupChunks(vectors: VectorRows(model: key.model, dimensions: dimensions), scans: ScanBatcher())
     }
 
     /// The chunks brought up to the log's end, reflecting every write this node made before
@@ -158,7 +163,7 @@ actor GroupChunkIndex {
             // replayed from the log, which the index ignores the second time. Pages keep the
             // rows in flight (vectors as full floats, texts) to one page's worth. A load that
             // fails part way leaves nothing behind: the next starts afresh.
-            var loading = GroupChunks(vectors: VectorRows(model: key.model, dimensions: chunks.vectors.dimensions))
+            var loading = GroupChunks(vectors: VectorRows(model: key.model, dimensions: chunks.vectors.dimensions), scans: chunks.scans)
             loading.through = try await store.lastSequence()
             var after: String?
             while true {

@@ -22,14 +22,14 @@ extension OneService {
         let ranked: [ScoredID]
         switch mode {
         case .vector:
-            ranked = nearest(vector, limit: limit, filters: filters, in: index)
+            ranked = await nearest(vector, limit: limit, filters: filters, in: index)
         case .text:
             ranked = matching(query, limit: limit, filters: filters, in: index)
         case .hybrid:
             let depth = max(limit * 4, 20)
             // Words are ranked on another core while the vectors are scanned.
             async let byWords = matching(query, limit: depth, filters: filters, in: index)
-            let byMeaning = nearest(vector, limit: depth, filters: filters, in: index)
+            let byMeaning = await nearest(vector, limit: depth, filters: filters, in: index)
             ranked = Self.fuse([byMeaning, await byWords], limit: limit)
         }
         // Only the records returned are read, once.
@@ -49,11 +49,11 @@ extension OneService {
     }
 
     /// The chunks nearest the query's vector, from the group's in-memory index.
-    func nearest(_ vector: [Float]?, limit: Int, filters: KnowledgeFilters, in chunks: GroupChunks) -> [ScoredID] {
+    func nearest(_ vector: [Float]?, limit: Int, filters: KnowledgeFilters, in chunks: GroupChunks) async -> [ScoredID] {
         // A query with nothing the embedder can read (punctuation, say) has no direction: no
         // chunk is near it, rather than every chunk at a score of 0.
         guard let vector, vector.contains(where: { $0 != 0 }) else { return [] }
-        return chunkIndexes.nearest(in: chunks.vectors, to: vector, limit: limit, filters: filters).map {
+        return await chunkIndexes.nearest(in: chunks, to: VectorQuery(vector: vector, limit: limit, filters: filters)).map {
             ScoredID(id: $0.id, score: Double($0.score))
         }
     }

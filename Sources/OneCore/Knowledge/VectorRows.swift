@@ -84,56 +84,73 @@ package struct VectorRows: Sendable {
         self = compacted
     }
 
-    /// The `limit` live rows most similar to `query` (dot product; vectors are normalised, so
-    /// this is cosine), best first, among those the filters admit. A large index is scanned by
-    /// several threads at once, each over its share of the blocks (`parallelism`, default one
-    /// per core), so one query's latency falls with the cores.
-    package func nearest(
-        to query: [Float], limit: Int, filters: KnowledgeFilters, parallelism: Int = VectorRows.cores
-    ) -> [(id: String, score: Float)] {
-        guard query.count == dimensions, limit > 0, !entries.isEmpty else { return [] }
+    /// For each query, the `limit` live rows most similar to its vector (dot product; vectors
+    /// are normalised, so this is cosine), best first, among those its filters admit. The
+    /// queries share one pass over the rows, which the scan's memory bandwidth bounds: a batch
+    /// costs little more than one query. A large index is scanned by several threads at once,
+    /// each over its share of the blocks (`parallelism`, default one per core), so a batch's
+    /// latency falls with the cores.
+    package func nearest(_ queries: [VectorQuery], parallelism: Int = VectorRows.cores) -> [[(id: String, score: Float)]] {
+        let scanned = queries.indices.filter { queries[$0].vector.count == dimensions && queries[$0].limit > 0 }
+        var results = [[(id: String, score: Float)]](repeating: [], count: queries.count)
+        guard !scanned.isEmpty, !entries.isEmpty else { return results }
+        let batch = scanned.map { queries[$0] }
         let shares = entries.count >= Self.parallelThreshold ? max(1, min(parallelism, blocks.count)) : 1
-        let best: TopScores
+        let best: [TopScores]
         if shares == 1 {
-            best = scan(blocks.indices, query, limit, filters)
+            best = scan(blocks.indices, batch)
         } else {
             let partial = Partials(count: shares)
             let rows = self
             DispatchQueue.concurrentPerform(iterations: shares) { share in
                 let range = stride(from: share, to: rows.blocks.count, by: shares)
-                partial.set(share, rows.scan(range, query, limit, filters))
+                partial.set(share, rows.scan(range, batch))
             }
-            best = partial.merged(limit: limit)
+            best = partial.merged(batch.map(\.limit))
         }
-        return best.ranked.map { (entries[$0.slot].id, $0.score) }
+        for (query, top) in zip(scanned, best) {
+            results[query] = top.ranked.map { (entries[$0.slot].id, $0.score) }
+        }
+        return results
+    }
+
+    /// One query's nearest rows: ``nearest(_:parallelism:)`` for a batch of one.
+    package func nearest(
+        to query: [Float], limit: Int, filters: KnowledgeFilters, parallelism: Int = VectorRows.cores
+    ) -> [(id: String, score: Float)] {
+        nearest([VectorQuery(vector: query, limit: limit, filters: filters)], parallelism: parallelism)[0]
     }
 
     /// Rows from which a scan is shared between threads: below it, the hand-off costs more than it saves.
     static let parallelThreshold = 4 * VectorBlock.capacity
     package static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    private func scan<Blocks: Sequence<Int>>(_ blockIndexes: Blocks, _ query: [Float], _ limit: Int, _ filters: KnowledgeFilters) -> TopScores {
-        var best = TopScores(limit: limit)
-        var scores = [Float](repeating: 0, count: VectorBlock.capacity)
-        query.withUnsafeBufferPointer { queryBuffer in
-            guard let query = queryBuffer.baseAddress else { return }
+    private func scan<Blocks: Sequence<Int>>(_ blockIndexes: Blocks, _ queries: [VectorQuery]) -> [TopScores] {
+        var best = queries.map { TopScores(limit: $0.limit) }
+        var scores = [Float](repeating: 0, count: VectorBlock.capacity * queries.count)
+        let packed = queries.flatMap(\.vector)
+        packed.withUnsafeBufferPointer { packedBuffer in
+            guard let packed = packedBuffer.baseAddress else { return }
             for index in blockIndexes {
                 let start = index * VectorBlock.capacity
                 let rows = min(VectorBlock.capacity, entries.count - start)
                 guard rows > 0 else { continue }
                 scores.withUnsafeMutableBufferPointer { scores in
                     guard let out = scores.baseAddress else { return }
-                    one_scores_f16(query, blocks[index].storage, rows, Int32(dimensions), out)
+                    one_scores_f16_batch(packed, Int32(queries.count), blocks[index].storage, rows, Int32(dimensions), out)
                 }
-                for row in 0..<rows where best.wouldKeep(scores[row]) {
-                    let slot = start + row
-                    guard !dead.contains(slot) else { continue }
-                    if !filters.isEmpty {
-                        let entry = entries[slot]
-                        guard filters.admits(documentId: entry.documentId, sourceThingId: entry.sourceThingId, labels: entry.labels)
-                        else { continue }
+                for (number, query) in queries.enumerated() {
+                    let first = number * rows
+                    for row in 0..<rows where best[number].wouldKeep(scores[first + row]) {
+                        let slot = start + row
+                        guard !dead.contains(slot) else { continue }
+                        if !query.filters.isEmpty {
+                            let entry = entries[slot]
+                            guard query.filters.admits(documentId: entry.documentId, sourceThingId: entry.sourceThingId, labels: entry.labels)
+                            else { continue }
+                        }
+                        best[number].insert(scores[first + row], slot)
                     }
-                    best.insert(scores[row], slot)
                 }
             }
         }
@@ -141,20 +158,36 @@ package struct VectorRows: Sendable {
     }
 }
 
+/// One query of a scan: its vector, how many rows it wants, and which rows it may have.
+package struct VectorQuery: Sendable {
+    package var vector: [Float]
+    package var limit: Int
+    package var filters: KnowledgeFilters
+
+    package init(vector: [Float], limit: Int, filters: KnowledgeFilters = KnowledgeFilters()) {
+        self.vector = vector
+        self.limit = limit
+        self.filters = filters
+    }
+}
+
 /// Each thread's best rows of a shared scan, merged once all are in.
 private final class Partials: @unchecked Sendable {
-    private var parts: [TopScores?]
+    private var parts: [[TopScores]?]
     private let lock = NSLock()
 
     init(count: Int) { parts = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ part: TopScores) { lock.withLock { parts[index] = part } }
+    func set(_ index: Int, _ part: [TopScores]) { lock.withLock { parts[index] = part } }
 
-    func merged(limit: Int) -> TopScores {
+    /// Each query's best over all the threads' parts, `limits` giving how many each keeps.
+    func merged(_ limits: [Int]) -> [TopScores] {
         lock.withLock {
-            var best = TopScores(limit: limit)
+            var best = limits.map { TopScores(limit: $0) }
             for part in parts.compactMap({ $0 }) {
-                for (score, slot) in part.ranked where best.wouldKeep(score) { best.insert(score, slot) }
+                for (query, top) in part.enumerated() {
+                    for (score, slot) in top.ranked where best[query].wouldKeep(score) { best[query].insert(score, slot) }
+                }
             }
             return best
         }
