@@ -55,6 +55,15 @@ extension PostgresTransaction {
             """)
     }
 
+    func updateEmbedding(_ embedding: Embedding, knowledgeId: String, groupId: String, updatedAt: Timestamp) async throws {
+        try await query(
+            """
+            UPDATE knowledge SET embedding = \(ByteBuffer(bytes: embedding.bytes)), embedding_model = \(embedding.model),
+                updated_at = \(updatedAt)
+            WHERE id = \(knowledgeId) AND group_id = \(groupId)
+            """)
+    }
+
     func updateKnowledge(_ knowledge: Knowledge) async throws {
         try await query(
             """

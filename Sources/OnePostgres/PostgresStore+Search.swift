@@ -31,6 +31,17 @@ extension PostgresStore {
             changes: rows.compactMap(\.change), through: rows.last?.sequence ?? sequence, hasMore: rows.count == limit)
     }
 
+    public func chunksNotEmbedded(by model: String, groupId: String, limit: Int) async throws -> (chunks: [Knowledge], total: Int) {
+        let unembedded = " WHERE group_id = $1 AND type = 'chunk' AND deleted_at IS NULL AND embedding_model IS DISTINCT FROM $2"
+        let chunks = try await fetchAll(
+            PostgresQuery(unsafeSQL: Self.knowledgeSelect + unembedded + " ORDER BY id LIMIT $3", binds: binds(groupId, model, limit)),
+            Knowledge.init(row:))
+        let total = try await fetchOne(
+            PostgresQuery(unsafeSQL: "SELECT count(*) FROM knowledge" + unembedded, binds: binds(groupId, model))
+        ) { Int(try $0.decode(Int64.self)) } ?? 0
+        return (chunks, total)
+    }
+
     /// One row of ``Prepared/IndexedChunkChanges``: its sequence, and the change to the index if any.
     static func indexedChunkChange(_ row: PostgresRow) throws -> (sequence: Int64, change: IndexedChunkChanges.Change?) {
         let columns = Columns(row)
@@ -39,6 +50,9 @@ extension PostgresStore {
         case "knowledge_created":
             guard try columns("type", as: String?.self) == "chunk" else { return (sequence, nil) }
             return (sequence, .added(try indexedChunk(row)))
+        case "knowledge_updated":
+            guard try columns("type", as: String?.self) == "chunk" else { return (sequence, nil) }
+            return (sequence, .replaced(try indexedChunk(row)))
         case "knowledge_deleted":
             return (sequence, .removed(id: try columns("id")))
         default:

@@ -68,8 +68,10 @@ enum Prepared {
                    CASE WHEN k.embedding_model = $1 THEN k.embedding END AS embedding,
                    k.metadata->>'documentId' AS document_id, k.source_thing_id, k.labels
             FROM events e LEFT JOIN knowledge k
-                ON k.id = e.target_id AND k.group_id = e.group_id AND e.type = 'knowledge_created'
-            WHERE e.group_id = $2 AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > $3
+                ON k.id = e.target_id AND k.group_id = e.group_id AND k.type = 'chunk'
+                AND e.type IN ('knowledge_created', 'knowledge_updated')
+            WHERE e.group_id = $2 AND e.type IN ('knowledge_created', 'knowledge_updated', 'knowledge_deleted')
+                AND e.sequence > $3
             ORDER BY e.sequence LIMIT $4
             """
         let model: String

@@ -67,6 +67,12 @@ extension SQLiteTransaction {
             ])
     }
 
+    func updateEmbedding(_ embedding: Embedding, knowledgeId: String, groupId: String, updatedAt: Timestamp) async throws {
+        try execute(
+            "UPDATE knowledge SET embedding = ?, embeddingModel = ?, updatedAt = ? WHERE id = ? AND groupId = ?",
+            [Data(embedding.bytes), embedding.model, updatedAt, knowledgeId, groupId])
+    }
+
     func updateKnowledge(_ knowledge: Knowledge) async throws {
         try execute(
             """

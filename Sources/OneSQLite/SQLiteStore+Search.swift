@@ -42,8 +42,10 @@ extension SQLiteStore {
                             CASE WHEN k.embeddingModel = ? THEN k.embedding END AS embedding,
                             json_extract(k.metadata, '$.documentId') AS documentId, k.sourceThingId, k.labels
                         FROM events e LEFT JOIN knowledge k
-                            ON k.id = e.targetId AND k.groupId = e.groupId AND e.type = 'knowledge_created'
-                        WHERE e.groupId = ? AND e.type IN ('knowledge_created', 'knowledge_deleted') AND e.sequence > ?
+                            ON k.id = e.targetId AND k.groupId = e.groupId AND k.type = 'chunk'
+                            AND e.type IN ('knowledge_created', 'knowledge_updated')
+                        WHERE e.groupId = ? AND e.type IN ('knowledge_created', 'knowledge_updated', 'knowledge_deleted')
+                        AND e.sequence > ?
                         ORDER BY e.sequence LIMIT ?
                         """),
                 arguments: [model, groupId, sequence, limit])
@@ -51,8 +53,11 @@ extension SQLiteStore {
             for row in rows {
                 switch row["event"] as String {
                 case "knowledge_created":
-                    guard row["type"] == "chunk" else { continue }
+                    guard row["type"] as String? == "chunk" else { continue }
                     changes.append(.added(try Self.indexedChunk(row)))
+                case "knowledge_updated":
+                    guard row["type"] as String? == "chunk" else { continue }
+                    changes.append(.replaced(try Self.indexedChunk(row)))
                 case "knowledge_deleted":
                     changes.append(.removed(id: row["id"]))
                 default:
@@ -61,6 +66,19 @@ extension SQLiteStore {
             }
             return IndexedChunkChanges(
                 changes: changes, through: rows.last?["sequence"] ?? sequence, hasMore: rows.count == limit)
+        }
+    }
+
+    public func chunksNotEmbedded(by model: String, groupId: String, limit: Int) async throws -> (chunks: [Knowledge], total: Int) {
+        try read { db in
+            let unembedded = "WHERE groupId = ? AND type = 'chunk' AND deletedAt IS NULL AND embeddingModel IS NOT ?"
+            let chunks = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT \(Self.knowledgeColumns) FROM knowledge \(unembedded) ORDER BY id LIMIT ?"),
+                arguments: [groupId, model, limit]
+            ).map(Knowledge.init(row:))
+            let total = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM knowledge \(unembedded)"), arguments: [groupId, model]) ?? 0
+            return (chunks, total)
         }
     }
 

@@ -27,7 +27,7 @@ struct HealthAndContractTests {
         ("get", "/api/events"), ("post", "/api/events"), ("get", "/api/events/{id}"), ("get", "/api/events/actor/{id}"),
         ("get", "/api/events/target/{id}"), ("get", "/api/events/timeline"),
         ("get", "/api/knowledge"), ("post", "/api/knowledge"), ("get", "/api/knowledge/{id}"), ("delete", "/api/knowledge/{id}"),
-        ("post", "/api/knowledge/search"), ("post", "/api/knowledge/embed"), ("post", "/api/ai/embed"), ("post", "/api/ai/generate"),
+        ("post", "/api/knowledge/search"), ("post", "/api/knowledge/embed"), ("post", "/api/knowledge/reembed"), ("post", "/api/ai/embed"), ("post", "/api/ai/generate"),
         ("post", "/api/ai/stream"), ("post", "/api/ai/chat"), ("post", "/api/ai/extract"),
         ("post", "/api/keys"), ("get", "/api/keys"), ("delete", "/api/keys/{id}"),
         ("post", "/api/auth/signup"), ("post", "/api/auth/signin"), ("post", "/api/auth/signout"), ("post", "/api/auth/refresh"),

@@ -19,6 +19,12 @@ extension SearchResults: JSONRepresentable {
     }
 }
 
+extension ReembedResult: JSONRepresentable {
+    public var json: JSONValue {
+        ["reembedded": .integer(Int64(reembedded)), "remaining": .integer(Int64(remaining)), "model": .string(model)]
+    }
+}
+
 extension EmbedResult: JSONRepresentable {
     public var json: JSONValue {
         [

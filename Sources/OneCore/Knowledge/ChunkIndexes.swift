@@ -180,6 +180,9 @@ actor GroupChunkIndex {
             for change in read.changes {
                 switch change {
                 case .added(let chunk): chunks.add(chunk)
+                case .replaced(let chunk):
+                    chunks.remove(id: chunk.id)
+                    chunks.add(chunk)
                 case .removed(let id): chunks.remove(id: id)
                 }
             }

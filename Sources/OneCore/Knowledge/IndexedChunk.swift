@@ -21,10 +21,12 @@ public struct IndexedChunk: Sendable, Equatable {
 }
 
 /// The changes to a group's chunks after a sequence, read from the event
-/// log: chunks created (with their words and vectors) and deleted, in log order.
+/// log: chunks created (with their words and vectors), re-embedded and deleted, in log order.
 public struct IndexedChunkChanges: Sendable {
     public enum Change: Sendable, Equatable {
         case added(IndexedChunk)
+        /// A chunk already indexed, given a new vector (re-embedded by another model).
+        case replaced(IndexedChunk)
         case removed(id: String)
     }
 

@@ -219,6 +219,9 @@ public protocol KnowledgeStore: Sendable {
     /// Chunks of the group created (with a vector when `model` embedded them) or deleted after `sequence`, from
     /// the event log (its knowledge events only, at most `limit` of them).
     func indexedChunkChanges(groupId: String, model: String, after sequence: Int64, limit: Int) async throws -> IndexedChunkChanges
+    /// Up to `limit` of the group's live chunks that `model` did not embed, in ID order, and
+    /// how many such chunks there are in all.
+    func chunksNotEmbedded(by model: String, groupId: String, limit: Int) async throws -> (chunks: [Knowledge], total: Int)
     /// The AI tokens the group and the groups below it have used, all time.
     func aiTokensUsed(groupId: String) async throws -> Int
 }

@@ -67,6 +67,8 @@ public protocol StoreTransaction: IdentityTransaction {
 
     func knowledgeForUpdate(id: String, groupId: String) async throws -> Knowledge?
     func insertKnowledge(_ knowledge: Knowledge) async throws
+    /// Replaces a record's vector (and the model that made it), leaving the rest as it is.
+    func updateEmbedding(_ embedding: Embedding, knowledgeId: String, groupId: String, updatedAt: Timestamp) async throws
     func updateKnowledge(_ knowledge: Knowledge) async throws
     /// The live chunks cut from a document, locked.
     func liveChunksForUpdate(documentId: String, groupId: String) async throws -> [Knowledge]

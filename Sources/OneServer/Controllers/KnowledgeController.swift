@@ -24,6 +24,7 @@ struct KnowledgeController {
         }
         routes.post("search", KnowledgeSearch.self, service: service) { try await service.searchKnowledge($0, in: $1) }
         routes.post("embed", EmbedRequest.self, service: service) { try await service.embedTexts($0, in: $1) }
+        routes.post("reembed", ReembedRequest.self, service: service) { try await service.reembedKnowledge($0, in: $1) }
         routes.get(":id") { request, context in
             JSON(try await service.knowledge(id: try context.id, in: try await context.scope(service, request)))
         }

@@ -106,6 +106,7 @@ extension NewKnowledge: RequestBody {
 }
 extension KnowledgeSearch: RequestBody { static let fields: Set<String> = ["query", "limit", "mode", "filters"] }
 extension EmbedRequest: RequestBody { static let fields: Set<String> = ["texts"] }
+extension ReembedRequest: RequestBody { static let fields: Set<String> = ["limit"] }
 extension GenerateRequest: RequestBody { static let fields: Set<String> = ["prompt", "context", "limit", "system", "maxTokens"] }
 extension ChatRequest: RequestBody { static let fields: Set<String> = ["conversationId", "message", "context", "limit"] }
 extension ExtractRequest: RequestBody { static let fields: Set<String> = ["text", "types", "sourceThingId"] }
