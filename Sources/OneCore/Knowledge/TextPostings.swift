@@ -8,8 +8,9 @@ import Foundation
 /// shared by every tenant would let one tenant learn, from its own scores, how common a word
 /// is in the others' data. Ranking reads only the postings of the query's words and keeps the
 /// best in a bounded sorted list. A value: readers search a copy while the owner changes its
-/// own; a change made while a copy is held copies the arrays it touches (see the note on
-/// ``ChunkIndexes``).
+/// own. A change made while a copy is held shares the chunks' entries and terms
+/// (``AppendOnlyArray``) and IDs (``WriterSlots``), and copies only arrays of plain numbers and
+/// the posting lists it touches.
 package struct TextPostings: Sendable {
     struct Posting: Sendable {
         var slot: UInt32
@@ -24,25 +25,35 @@ package struct TextPostings: Sendable {
     private var postings: [[Posting]] = []
     /// Live chunks holding each term.
     private var documentFrequency: [Int] = []
-    private var entries: [VectorRows.Entry] = []
+    private var entries = AppendOnlyArray<VectorRows.Entry>()
     private var lengths: [UInt32] = []
     /// Each slot's distinct terms, to take a removed chunk out of the statistics.
-    private var termsOf: [[UInt32]] = []
+    private var termsOf = AppendOnlyArray<[UInt32]>()
     private var live: [Bool] = []
-    private var slots: [String: Int] = [:]
+    private var slots = WriterSlots()
+    private var liveCount = 0
     private var liveLength = 0
     private var postingCount = 0
 
     package init() {}
 
-    package var count: Int { slots.count }
+    package var count: Int { liveCount }
     /// The distinct words held.
     package var termCount: Int { termIndex.count }
 
     var bytes: Int { postingCount * 12 + entries.count * 180 + termIndex.count * 64 }
 
+    /// A copy about to change, when another copy changed the shared slots since it was made,
+    /// numbers its own from its live chunks.
+    private mutating func ownSlots() {
+        guard !slots.isCurrent else { return }
+        let (entries, live) = (self.entries, self.live)
+        slots = WriterSlots(entries.indices.lazy.filter { live[$0] }.map { (entries[$0].id, $0) })
+    }
+
     /// Adds a chunk's words; one already present is left alone.
     package mutating func add(_ chunk: IndexedChunk) {
+        ownSlots()
         guard slots[chunk.id] == nil else { return }
         let words = TextTerms.indexTerms(in: chunk.text)
         var frequencies: [String: UInt32] = [:]
@@ -71,16 +82,18 @@ package struct TextPostings: Sendable {
         termsOf.append(terms)
         live.append(true)
         slots[chunk.id] = slot
+        liveCount += 1
         liveLength += words.count
     }
 
     package mutating func remove(id: String) {
-        guard let slot = slots.removeValue(forKey: id) else { return }
+        ownSlots()
+        guard let slot = slots.remove(id) else { return }
         live[slot] = false
+        liveCount -= 1
         for term in termsOf[slot] { documentFrequency[Int(term)] -= 1 }
-        termsOf[slot] = []
         liveLength -= Int(lengths[slot])
-        let dead = entries.count - slots.count
+        let dead = entries.count - liveCount
         if dead > 1024, dead * 4 > entries.count { compact() }
     }
 
@@ -109,11 +122,12 @@ package struct TextPostings: Sendable {
         postingCount = postings.reduce(0) { $0 + $1.count }
         termIndex = termIndex.compactMapValues { termNumbers[$0] >= 0 ? termNumbers[$0] : nil }
         let kept = entries.indices.filter { live[$0] }
-        entries = kept.map { entries[$0] }
+        let (entries, termsOf) = (self.entries, self.termsOf)
+        self.entries = AppendOnlyArray(kept.lazy.map { entries[$0] })
         lengths = kept.map { lengths[$0] }
-        termsOf = kept.map { termsOf[$0].map { UInt32(termNumbers[Int($0)]) } }
+        self.termsOf = AppendOnlyArray(kept.lazy.map { termsOf[$0].map { UInt32(termNumbers[Int($0)]) } })
         live = Array(repeating: true, count: kept.count)
-        slots = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($0.element.id, $0.offset) })
+        slots = WriterSlots(numbering: self.entries.lazy.map(\.id))
     }
 
     /// The `limit` live chunks that best match any of `terms` (from ``TextTerms/queryTerms(in:)``)
@@ -129,8 +143,8 @@ package struct TextPostings: Sendable {
     func best(
         matching terms: [String], limit: Int, filters: KnowledgeFilters, scores: inout [Float]
     ) -> [(id: String, score: Float)] {
-        guard limit > 0, !slots.isEmpty else { return [] }
-        let chunks = Float(slots.count)
+        guard limit > 0, liveCount > 0 else { return [] }
+        let chunks = Float(liveCount)
         let averageLength = max(Float(liveLength) / chunks, 1)
         if scores.count < entries.count { scores += repeatElement(0, count: entries.count - scores.count) }
         var touched: [Int] = []

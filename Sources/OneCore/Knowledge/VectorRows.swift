@@ -33,7 +33,9 @@ final class VectorBlock: @unchecked Sendable {
 
 /// An exact nearest-neighbour index over one group's chunk vectors of one model: every live
 /// row is scored against the query (SIMD, half floats) and the best kept. A value: copies are
-/// snapshots, cheap to hand to readers while the owner appends.
+/// snapshots, cheap to hand to readers while the owner appends, which copies neither the rows
+/// nor their entries (``AppendOnlyArray``, ``WriterSlots``); only a removal copies the set of
+/// removed rows, which compaction keeps under a quarter of the rows.
 package struct VectorRows: Sendable {
     struct Entry: Sendable {
         var id: String
@@ -45,8 +47,8 @@ package struct VectorRows: Sendable {
     let model: String
     let dimensions: Int
     private(set) var blocks: [VectorBlock] = []
-    private(set) var entries: [Entry] = []
-    private(set) var slots: [String: Int] = [:]
+    private(set) var entries = AppendOnlyArray<Entry>()
+    private var slots = WriterSlots()
     private(set) var dead: Set<Int> = []
 
     package init(model: String, dimensions: Int) {
@@ -56,8 +58,17 @@ package struct VectorRows: Sendable {
 
     var bytes: Int { blocks.count * VectorBlock.capacity * dimensions * 2 + entries.count * 160 }
 
+    /// A copy about to change, when another copy changed the shared slots since it was made,
+    /// numbers its own from its live rows.
+    private mutating func ownSlots() {
+        guard !slots.isCurrent else { return }
+        let (entries, dead) = (self.entries, self.dead)
+        slots = WriterSlots(entries.indices.lazy.filter { !dead.contains($0) }.map { (entries[$0].id, $0) })
+    }
+
     /// Adds a chunk; one already present, or of the wrong dimension, is left alone.
     package mutating func add(_ chunk: IndexedChunk) {
+        ownSlots()
         guard slots[chunk.id] == nil, chunk.vector.count == dimensions else { return }
         let slot = entries.count
         if slot % VectorBlock.capacity == 0 { blocks.append(VectorBlock(dimensions: dimensions)) }
@@ -67,7 +78,8 @@ package struct VectorRows: Sendable {
     }
 
     mutating func remove(id: String) {
-        guard let slot = slots.removeValue(forKey: id) else { return }
+        ownSlots()
+        guard let slot = slots.remove(id) else { return }
         dead.insert(slot)
         if dead.count > 1024, dead.count * 4 > entries.count { compact() }
     }
