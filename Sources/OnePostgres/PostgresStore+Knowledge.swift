@@ -55,13 +55,23 @@ extension PostgresTransaction {
             """)
     }
 
-    func updateEmbedding(_ embedding: Embedding, knowledgeId: String, groupId: String, updatedAt: Timestamp) async throws {
-        try await query(
+    func updateEmbeddings(
+        _ vectors: [(knowledgeId: String, vector: [Float])], model: String, groupId: String, updatedAt: Timestamp
+    ) async throws -> Set<String> {
+        let ids = vectors.map(\.knowledgeId)
+        let embeddings = vectors.map { ByteBuffer(bytes: Embedding(model: model, vector: $0.vector).bytes) }
+        // Locked in ID order first, as a document's delete locks its chunks, so the two never deadlock.
+        try await query("SELECT id FROM knowledge WHERE id = ANY(\(ids)) AND group_id = \(groupId) ORDER BY id FOR UPDATE")
+        let updated = try await fetchAll(
             """
-            UPDATE knowledge SET embedding = \(ByteBuffer(bytes: embedding.bytes)), embedding_model = \(embedding.model),
-                updated_at = \(updatedAt)
-            WHERE id = \(knowledgeId) AND group_id = \(groupId)
-            """)
+            UPDATE knowledge k SET embedding = u.embedding, embedding_model = \(model), updated_at = \(updatedAt)
+            FROM unnest(\(ids)::text[], \(embeddings)::bytea[]) AS u(id, embedding)
+            WHERE k.id = u.id AND k.group_id = \(groupId) AND k.deleted_at IS NULL
+                AND k.embedding_model IS DISTINCT FROM \(model)
+            RETURNING k.id
+            """
+        ) { try $0.decode(String.self) }
+        return Set(updated)
     }
 
     func updateKnowledge(_ knowledge: Knowledge) async throws {

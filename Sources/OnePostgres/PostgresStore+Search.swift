@@ -78,7 +78,7 @@ extension PostgresTransaction {
         try await fetchAll(
             PostgresQuery(
                 unsafeSQL: PostgresStore.knowledgeSelect
-                    + " WHERE group_id = $1 AND metadata->>'documentId' = $2 AND type = 'chunk' AND deleted_at IS NULL FOR UPDATE",
+                    + " WHERE group_id = $1 AND metadata->>'documentId' = $2 AND type = 'chunk' AND deleted_at IS NULL ORDER BY id FOR UPDATE",
                 binds: binds(groupId, documentId)),
             Knowledge.init(row:))
     }

@@ -67,10 +67,22 @@ extension SQLiteTransaction {
             ])
     }
 
-    func updateEmbedding(_ embedding: Embedding, knowledgeId: String, groupId: String, updatedAt: Timestamp) async throws {
-        try execute(
-            "UPDATE knowledge SET embedding = ?, embeddingModel = ?, updatedAt = ? WHERE id = ? AND groupId = ?",
-            [Data(embedding.bytes), embedding.model, updatedAt, knowledgeId, groupId])
+    func updateEmbeddings(
+        _ vectors: [(knowledgeId: String, vector: [Float])], model: String, groupId: String, updatedAt: Timestamp
+    ) async throws -> Set<String> {
+        try run { db in
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE knowledge SET embedding = ?, embeddingModel = ?, updatedAt = ?
+                    WHERE id = ? AND groupId = ? AND deletedAt IS NULL AND embeddingModel IS NOT ?
+                    """)
+            var updated: Set<String> = []
+            for (id, vector) in vectors {
+                try update.execute(arguments: [Data(Embedding(model: model, vector: vector).bytes), model, updatedAt, id, groupId, model])
+                if db.changesCount > 0 { updated.insert(id) }
+            }
+            return updated
+        }
     }
 
     func updateKnowledge(_ knowledge: Knowledge) async throws {

@@ -31,7 +31,7 @@ struct VectorScanTests {
     @Test("a batch answers each query exactly as a scan of it alone would: limits, filters and removed rows each its own")
     func batchEqualsAlone() {
         // Past the threshold for a shared scan, with rows and dimensions that leave tails.
-        let dimensions = 40
+        let dimensions = 43
         var rows = Self.rows(VectorRows.parallelThreshold + 3, dimensions: dimensions)
         let vectors = Self.vectors(5, dimensions: dimensions, seed: 11)
         let queries = [
@@ -61,13 +61,20 @@ struct VectorScanTests {
             #expect(batch[0].map(\.score) == batch[0].map(\.score).sorted(by: >))
             #expect(abs(batch[4][0].score - before[4][0].score) < 1e-6 || before[4][0].id == removed)
         }
-        // The ranking agrees with a brute-force dot product in doubles.
+        // Each query's ranking, filters and all, is a brute-force dot product's, in doubles, of
+        // the rows as stored (half floats).
         let all = Self.vectors(VectorRows.parallelThreshold + 3, dimensions: dimensions, seed: 7)
-        let expected = all.enumerated().filter { "c\($0.offset)" != removed }
-            .map { (id: "c\($0.offset)", score: zip($0.element, vectors[0]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }) }
-            .sorted { $0.score > $1.score }
-        let found = rows.nearest(queries, parallelism: 2)[0]
-        for (hit, want) in zip(found, expected.prefix(10)) { #expect(abs(Double(hit.score) - want.score) < 2e-3) }
+            .map { $0.map { Double(Float(Float16($0))) } }
+        let batch = rows.nearest(queries, parallelism: 2)
+        for (query, found) in zip(queries, batch) where query.vector.count == dimensions {
+            let expected = all.indices
+                .filter { "c\($0)" != removed && query.filters.admits(documentId: "d\($0 % 3)", sourceThingId: nil, labels: $0 % 5 == 0 ? ["five"] : []) }
+                .map { (id: "c\($0)", score: zip(all[$0], query.vector).reduce(0.0) { $0 + $1.0 * Double($1.1) }) }
+                .sorted { $0.score > $1.score }
+                .prefix(query.limit)
+            #expect(found.map(\.id) == expected.map(\.id))
+            for (hit, want) in zip(found, expected) { #expect(abs(Double(hit.score) - want.score) < 1e-4) }
+        }
     }
 
     @Test("queries that arrive while a scan runs wait and share the next one, eight at most, on the newest snapshot among them")

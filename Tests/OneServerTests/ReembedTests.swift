@@ -35,6 +35,12 @@ struct ReembedTests {
                 try await api.post("/api/knowledge/reembed", key: tenant.key, body: ["everything": true])
                     .expectError(.badRequest, "VALIDATION_ERROR", field: "everything")
                 try await api.post("/api/knowledge/reembed", key: user.key, body: [:]).expectError(.forbidden, "FORBIDDEN")
+                // Not in an atomic batch: the store would be held while the embedder runs.
+                let batch = try await api.post(
+                    "/api/batch", key: tenant.key,
+                    body: ["operations": [["method": "POST", "path": "/api/knowledge/reembed", "body": [:]]], "atomic": true])
+                batch.expectError(.badRequest, "VALIDATION_ERROR")
+                #expect(batch["failedOperation"]?["body"]?["field"] == "path")
             }
 
             // One chunk a call, then the rest; then nothing is left.
@@ -62,6 +68,32 @@ struct ReembedTests {
             #expect(theirs.records.isEmpty)
             let theirReembed = try await api.post("/api/knowledge/reembed", key: other.key, body: ["limit": 1]).expect(.ok)
             #expect(theirReembed["reembedded"] == 1)
+        }
+    }
+
+    @Test("re-embeds running at once share the work: each chunk is re-embedded and logged once", arguments: TestStore.available)
+    func concurrentReembeds(store: TestStore) async throws {
+        let embedder = SwitchableEmbedder()
+        try await TestServer.run(store, embedder: embedder) { server in
+            let api = server.api
+            let tenant = try await server.makeTenant()
+            for (index, text) in [Search.bread, Search.stars, Search.money, Search.bread + " Rye too."].enumerated() {
+                _ = try await Search.ingest(api, tenant, text, title: "Document \(index)")
+            }
+            embedder.switchModel(to: SwitchableEmbedder.second)
+            let answers = try await withThrowingTaskGroup(of: JSONValue.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await api.post("/api/knowledge/reembed", key: tenant.key, body: [:]).expect(.ok) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let done = answers.compactMap { $0["reembedded"]?.integerValue }.reduce(0, +)
+            let events = try await api.get("/api/events?type=knowledge_updated&limit=100", key: tenant.key).okJSON.records
+            #expect(done == 4, "four chunks, one for each document")
+            #expect(events.count == 4)
+            #expect(Set(events.compactMap { $0["targetId"]?.stringValue }).count == 4)
+            let after = try await api.post("/api/knowledge/reembed", key: tenant.key, body: [:]).expect(.ok)
+            #expect(after["remaining"] == 0 && after["reembedded"] == 0)
         }
     }
 }

@@ -109,6 +109,13 @@ struct GroupChunks: Sendable {
         vectors.remove(id: id)
         text.remove(id: id)
     }
+
+    /// A chunk re-embedded: its words are as they were, its vector is new (or, of another
+    /// model than the index's, none).
+    mutating func replaceVector(of chunk: IndexedChunk) {
+        vectors.remove(id: chunk.id)
+        vectors.add(chunk)
+    }
 }
 
 /// One group's index for one model. The actor is its single writer; readers take a snapshot
@@ -180,9 +187,7 @@ actor GroupChunkIndex {
             for change in read.changes {
                 switch change {
                 case .added(let chunk): chunks.add(chunk)
-                case .replaced(let chunk):
-                    chunks.remove(id: chunk.id)
-                    chunks.add(chunk)
+                case .replaced(let chunk): chunks.replaceVector(of: chunk)
                 case .removed(let id): chunks.remove(id: id)
                 }
             }

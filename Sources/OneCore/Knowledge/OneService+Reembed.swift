@@ -21,13 +21,17 @@ extension OneService {
     /// is 0: each call is bounded, so none holds the store or the embedder for long.
     ///
     /// Each chunk re-embedded gets a `knowledge_updated` event, through which every node's
-    /// index replaces its vector. A chunk deleted meanwhile is left alone. Owners only, as the
-    /// work is the group's, not one record's.
+    /// index replaces its vector. A chunk deleted meanwhile, or re-embedded by another call at
+    /// the same time, is left alone. Owners only, as the work is the group's, not one record's;
+    /// not in an atomic batch, which would hold the store while the embedder runs.
     public func reembedKnowledge(_ input: ReembedRequest, in scope: Scope) async throws -> ReembedResult {
         try AccessPolicy.require(scope.principal, .update, .knowledge)
         let limit = input.limit ?? Self.defaultReembedLimit
         guard (1...Self.maxReembedLimit).contains(limit) else {
             throw OneError.validation("limit", "limit must be an integer from 1 to \(Self.maxReembedLimit)")
+        }
+        guard !isAtomic else {
+            throw OneError.validation("path", "re-embedding runs alone or in a batch that is not atomic: it calls the embedder")
         }
         // Refused before the embedder (perhaps a paid provider) is called for a group that cannot write.
         try await requireWritable(scope)
@@ -43,17 +47,11 @@ extension OneService {
         }
         let reembedded = try await write { transaction in
             _ = try await TenantTree.writableChain(scope.groupId, for: scope.principal, transaction)
-            var events: [EventDraft] = []
-            for ((chunk, vector), event) in zip(zip(backlog.chunks, vectors), drafts) {
-                guard let current = try await transaction.knowledgeForUpdate(id: chunk.id, groupId: scope.groupId),
-                    current.deletedAt == nil
-                else { continue }
-                try await transaction.updateEmbedding(
-                    Embedding(model: model, vector: vector), knowledgeId: chunk.id, groupId: scope.groupId, updatedAt: now)
-                events.append(event)
-            }
-            try await transaction.append(contentsOf: events)
-            return events.count
+            // Chunks deleted meanwhile, or re-embedded by a call running at the same time, are left alone.
+            let updated = try await transaction.updateEmbeddings(
+                zip(backlog.chunks, vectors).map { ($0.id, $1) }, model: model, groupId: scope.groupId, updatedAt: now)
+            try await transaction.append(contentsOf: drafts.filter { $0.targetId.map(updated.contains) ?? false })
+            return updated.count
         }
         return ReembedResult(reembedded: reembedded, remaining: max(0, backlog.total - backlog.chunks.count), model: model)
     }

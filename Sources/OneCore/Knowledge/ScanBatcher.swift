@@ -75,6 +75,7 @@ final class ScanBatcher: Sendable {
         }
         let newest = others.reduce(chunks) { $1.chunks.through > $0.through ? $1.chunks : $0 }
         let results = scan(newest.vectors, [query] + others.map(\.query))
+        precondition(results.count == others.count + 1, "a scan answers every query of its batch")
         for (other, hits) in zip(others, results.dropFirst()) { other.turn.resume(returning: .answered(hits)) }
         let next = state.withLock { state -> Waiting? in
             guard !state.waiting.isEmpty else {

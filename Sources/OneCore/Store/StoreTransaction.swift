@@ -67,8 +67,11 @@ public protocol StoreTransaction: IdentityTransaction {
 
     func knowledgeForUpdate(id: String, groupId: String) async throws -> Knowledge?
     func insertKnowledge(_ knowledge: Knowledge) async throws
-    /// Replaces a record's vector (and the model that made it), leaving the rest as it is.
-    func updateEmbedding(_ embedding: Embedding, knowledgeId: String, groupId: String, updatedAt: Timestamp) async throws
+    /// Gives each live record of the group its vector, where another model (or none) made the
+    /// one it has, leaving the rest of the record as it is; answers the IDs updated.
+    func updateEmbeddings(
+        _ vectors: [(knowledgeId: String, vector: [Float])], model: String, groupId: String, updatedAt: Timestamp
+    ) async throws -> Set<String>
     func updateKnowledge(_ knowledge: Knowledge) async throws
     /// The live chunks cut from a document, locked.
     func liveChunksForUpdate(documentId: String, groupId: String) async throws -> [Knowledge]
