@@ -1,3 +1,4 @@
+import Foundation
 @testable import OneCore
 import Testing
 
@@ -29,7 +30,9 @@ struct SharedStorageTests {
         #expect(slots["a"] == 0 && slots["b"] == 1 && slots["c"] == nil)
         let snapshot = slots
         slots["c"] = 2
-        #expect(slots.remove("a") == 0 && slots.remove("a") == nil && slots["c"] == 2)
+        let removed = slots.remove("a")
+        let removedAgain = slots.remove("a")
+        #expect(removed == 0 && removedAgain == nil && slots["c"] == 2)
         _ = snapshot  // held while the writer changed the table, and never read: that would trap.
     }
 
@@ -43,33 +46,73 @@ struct SharedStorageTests {
         }
     }
 
-    @Test("an index copied by a search and changed after reads the same as one never copied")
-    func indexesSharingStorage() {
-        func chunk(_ number: Int) -> IndexedChunk {
-            IndexedChunk(
-                id: "c\(number)", text: "word\(number % 7) common", vector: [1, Float(number % 5), 0, 0].map { $0 / 5 },
-                documentId: nil, sourceThingId: nil, labels: [])
+    enum Step {
+        case add(Int)
+        case remove(Int)
+    }
+
+    static func chunk(_ number: Int) -> IndexedChunk {
+        let raw: [Float] = [1, sin(Float(number)), cos(Float(number) * 0.7), Float(number % 13) / 13]
+        let norm = sqrt(raw.reduce(0) { $0 + $1 * $1 })
+        return IndexedChunk(
+            id: "c\(number)", text: "word\(number % 7) common w\(number % 101)", vector: raw.map { $0 / norm },
+            documentId: nil, sourceThingId: nil, labels: [])
+    }
+
+    static func apply(_ step: Step, to chunks: inout GroupChunks) {
+        switch step {
+        case .add(let number): chunks.add(chunk(number))
+        case .remove(let number): chunks.remove(id: "c\(number)")
         }
-        var shared = GroupChunks(vectors: VectorRows(model: "m", dimensions: 4), scans: ScanBatcher())
-        var alone = shared
-        var held: [GroupChunks] = []
+    }
+
+    static func built(_ steps: some Sequence<Step>) -> GroupChunks {
+        var chunks = GroupChunks(vectors: VectorRows(model: "m", dimensions: 4), scans: ScanBatcher())
+        for step in steps { apply(step, to: &chunks) }
+        return chunks
+    }
+
+    /// What searches see of an index: its size, and rankings by words and by vector.
+    static func answers(_ chunks: GroupChunks) -> [String] {
+        let words = ["word3 common", "w42 word5"].flatMap { query in
+            chunks.text.best(matching: TextTerms.queryTerms(in: query), limit: 15, filters: KnowledgeFilters()).map { "\($0.id) \($0.score)" }
+        }
+        // The fork's vectors too: a row of one copy overwritten by the other would rank first.
+        let vectors = [77, 10_001, 10_150].flatMap { number in
+            chunks.vectors.nearest(to: chunk(number).vector, limit: 15, filters: KnowledgeFilters()).map { "\($0.id) \($0.score)" }
+        }
+        return ["\(chunks.text.count)"] + words + vectors
+    }
+
+    @Test("copies of an index, held by searches or forked and changed apart, each answer as an index built afresh with their own changes")
+    func copiesStayValues() {
+        var steps: [Step] = []
         for number in 0..<6_000 {
-            shared.add(chunk(number))
-            if number % 500 == 0 { held.append(shared) }  // a search's snapshot, kept
-            if number % 3 == 0, number > 0 {
-                shared.remove(id: "c\(number - 1)")
-            }
+            steps.append(.add(number))
+            if number % 3 == 0, number > 0 { steps.append(.remove(number - 1)) }
         }
-        for number in 0..<6_000 {
-            alone.add(chunk(number))
-            if number % 3 == 0, number > 0 { alone.remove(id: "c\(number - 1)") }
+        var index = Self.built([])
+        var held: [(chunks: GroupChunks, steps: Int)] = []
+        var fork: GroupChunks?
+        for (done, step) in steps.enumerated() {
+            Self.apply(step, to: &index)
+            if done % 997 == 0 { held.append((index, done + 1)) }  // a search's snapshot, kept
+            if done == 4_500 { fork = index }  // after a compaction, so the two share blocks to the end
         }
-        let terms = TextTerms.queryTerms(in: "word3 common")
-        #expect(shared.text.best(matching: terms, limit: 20, filters: KnowledgeFilters()).map(\.id)
-            == alone.text.best(matching: terms, limit: 20, filters: KnowledgeFilters()).map(\.id))
-        #expect(shared.vectors.nearest(to: [1, 0.8, 0, 0], limit: 20, filters: KnowledgeFilters()).map(\.id)
-            == alone.vectors.nearest(to: [1, 0.8, 0, 0], limit: 20, filters: KnowledgeFilters()).map(\.id))
-        // The first snapshot still sees its one chunk only.
-        #expect(held[0].text.count == 1 && held[0].vectors.nearest(to: [1, 0, 0, 0], limit: 5, filters: KnowledgeFilters()).map(\.id) == ["c0"])
+        // The fork goes its own way: its own chunks into the blocks the index wrote on, and removals.
+        var forked = try! #require(fork)
+        var forkSteps = Array(steps.prefix(4_501))
+        for number in 10_000..<10_300 {
+            forkSteps.append(.add(number))
+            if number % 2 == 0 { forkSteps.append(.remove(number - 9_990)) }
+        }
+        for step in forkSteps.dropFirst(4_501) { Self.apply(step, to: &forked) }
+
+        #expect(Self.answers(index) == Self.answers(Self.built(steps)))
+        #expect(Self.answers(forked) == Self.answers(Self.built(forkSteps)))
+        for (chunks, count) in held {
+            #expect(Self.answers(chunks) == Self.answers(Self.built(steps.prefix(count))), "the snapshot after \(count) steps")
+        }
+        #expect(held.count > 5, "snapshots before and after compactions")
     }
 }

@@ -10,7 +10,9 @@ import Synchronization
 /// it taken by another takes its own copy of that block first.
 struct AppendOnlyArray<Element: Sendable>: RandomAccessCollection, @unchecked Sendable {
     private final class Block: @unchecked Sendable {
-        static var capacity: Int { 4096 }
+        /// Small enough that an index of a few chunks holds little; large enough that a copy of
+        /// `blocks` is a few hundred references at 100,000.
+        static var capacity: Int { 256 }
         let storage = UnsafeMutablePointer<Element>.allocate(capacity: Block.capacity)
         /// Places initialised, claimed by the copy that appends.
         let filled = Atomic<Int>(0)

@@ -9,8 +9,9 @@ import Foundation
 /// is in the others' data. Ranking reads only the postings of the query's words and keeps the
 /// best in a bounded sorted list. A value: readers search a copy while the owner changes its
 /// own. A change made while a copy is held shares the chunks' entries and terms
-/// (``AppendOnlyArray``) and IDs (``WriterSlots``), and copies only arrays of plain numbers and
-/// the posting lists it touches.
+/// (``AppendOnlyArray``) and IDs (``WriterSlots``). It still copies the arrays of plain numbers,
+/// the list of posting lists (a reference per word), the posting lists of the words it touches,
+/// and the word table when it adds a word: a fraction of a millisecond at 100,000 chunks.
 package struct TextPostings: Sendable {
     struct Posting: Sendable {
         var slot: UInt32

@@ -1,17 +1,21 @@
 import COneKernels
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Storage for a fixed number of vectors as IEEE half floats (half the memory, and so half the
 /// time of a scan, which is bound by memory bandwidth).
 ///
-/// A row is written once, by the index's single writer, before any count covering it is
-/// published; it is never written again. So a reader holding an older ``VectorRows`` may scan
-/// while the writer appends past the end of what it sees.
+/// A row is written once, by the copy of ``VectorRows`` that claimed it, before any count
+/// covering it is published; it is never written again. So a reader holding an older copy may
+/// scan while the writer appends past the end of what it sees, and a second copy appending
+/// finds the row claimed and continues in a block of its own (as ``AppendOnlyArray`` does).
 final class VectorBlock: @unchecked Sendable {
     static let capacity = 4096
     let dimensions: Int
     let storage: UnsafeMutablePointer<UInt16>
+    /// Rows claimed, by the copy that appends.
+    private let claimed = Atomic<Int>(0)
 
     init(dimensions: Int) {
         self.dimensions = dimensions
@@ -19,6 +23,20 @@ final class VectorBlock: @unchecked Sendable {
     }
 
     deinit { storage.deallocate() }
+
+    /// Claims `row`, the next free one, for the copy about to write it: false when another copy
+    /// claimed it first.
+    func claim(_ row: Int) -> Bool {
+        claimed.compareExchange(expected: row, desired: row + 1, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// A block holding this one's first `rows` rows, the next claimed for its caller.
+    func copy(rows: Int) -> VectorBlock {
+        let copy = VectorBlock(dimensions: dimensions)
+        copy.storage.update(from: storage, count: rows * dimensions)
+        copy.claimed.store(rows + 1, ordering: .releasing)
+        return copy
+    }
 
     func write(_ vector: [Float], at row: Int) {
         let base = storage + row * dimensions
@@ -71,8 +89,14 @@ package struct VectorRows: Sendable {
         ownSlots()
         guard slots[chunk.id] == nil, chunk.vector.count == dimensions else { return }
         let slot = entries.count
-        if slot % VectorBlock.capacity == 0 { blocks.append(VectorBlock(dimensions: dimensions)) }
-        blocks[slot / VectorBlock.capacity].write(chunk.vector, at: slot % VectorBlock.capacity)
+        let row = slot % VectorBlock.capacity
+        if row == 0 {
+            blocks.append(VectorBlock(dimensions: dimensions))
+            _ = blocks[blocks.count - 1].claim(0)
+        } else if !blocks[blocks.count - 1].claim(row) {
+            blocks[blocks.count - 1] = blocks[blocks.count - 1].copy(rows: row)
+        }
+        blocks[blocks.count - 1].write(chunk.vector, at: row)
         entries.append(Entry(id: chunk.id, documentId: chunk.documentId, sourceThingId: chunk.sourceThingId, labels: chunk.labels))
         slots[chunk.id] = slot
     }

@@ -3,9 +3,10 @@
 ///
 /// Copies of an index share one table instead of each copying it: a search holds a copy
 /// whenever the writer catches up, and copying 100,000 IDs costs milliseconds. Only the copy
-/// that made the last change may use the table (``isCurrent``); another copy that is to change
-/// renumbers its own from its rows first, and one that read it regardless would trap, never
-/// see another copy's slots.
+/// that made the last change may use the table (``isCurrent``), and only on the writer's
+/// thread of the moment: another copy that is to change renumbers its own from its rows first.
+/// A copy that read it regardless, after the writer moved on, traps; the check is not
+/// synchronised, so it catches a misuse in sequence, not one racing the writer.
 struct WriterSlots: @unchecked Sendable {
     private final class Table {
         var slots: [String: Int] = [:]
