@@ -26,7 +26,7 @@ struct SharedStorageTests {
 
     @Test("writer slots answer the copy that changed them last")
     func writerSlots() {
-        var slots = WriterSlots(numbering: ["a", "b"])
+        var slots = WriterSlots([(id: "a", slot: 0), (id: "b", slot: 1)])
         #expect(slots["a"] == 0 && slots["b"] == 1 && slots["c"] == nil)
         let snapshot = slots
         slots["c"] = 2
@@ -39,7 +39,7 @@ struct SharedStorageTests {
     @Test("a copy that reads slots another copy changed since traps rather than answer wrongly")
     func staleSlotsTrap() async {
         await #expect(processExitsWith: .failure) {
-            var slots = WriterSlots(numbering: ["a"])
+            var slots = WriterSlots([(id: "a", slot: 0)])
             let snapshot = slots
             slots["b"] = 1
             _ = snapshot["a"]

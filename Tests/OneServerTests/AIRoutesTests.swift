@@ -169,6 +169,7 @@ struct AIRoutesTests {
                         .expectError(.conflict, "GROUP_ARCHIVED")
                     try await api.post("/api/knowledge", key: child.key, body: ["type": "document", "text": "hello there"])
                         .expectError(.conflict, "GROUP_ARCHIVED")
+                    try await api.post("/api/knowledge/reembed", key: child.key, body: [:]).expectError(.conflict, "GROUP_ARCHIVED")
                 }
                 #expect(await provider.received.isEmpty, "the provider is never called for a request that cannot be recorded")
             }

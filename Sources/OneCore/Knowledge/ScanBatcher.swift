@@ -44,26 +44,27 @@ final class ScanBatcher: Sendable {
     func nearest(
         _ query: VectorQuery, in chunks: GroupChunks, scan: (VectorRows, [VectorQuery]) -> [Hits]
     ) async -> Hits {
-        let leadsNow = state.withLock { state in
-            guard !state.scanning else { return false }
-            state.scanning = true
-            return true
-        }
-        if !leadsNow {
+        // Asked first without a continuation: an idle index costs no suspension.
+        if !takeLead(orWait: nil) {
             let turn = await withCheckedContinuation { (turn: CheckedContinuation<Turn, Never>) in
-                let leads = state.withLock { state in
-                    guard !state.scanning else {
-                        state.waiting.append(Waiting(query: query, chunks: chunks, turn: turn))
-                        return false
-                    }
-                    state.scanning = true
-                    return true
-                }
-                if leads { turn.resume(returning: .lead) }
+                if takeLead(orWait: Waiting(query: query, chunks: chunks, turn: turn)) { turn.resume(returning: .lead) }
             }
             if case .answered(let hits) = turn { return hits }
         }
         return lead(query, chunks, scan)
+    }
+
+    /// Whether the caller leads the next scan (none is running); if not, `waiting` (if any)
+    /// joins the queue, in the same lock, so no scan can end unseen between the two.
+    private func takeLead(orWait waiting: Waiting?) -> Bool {
+        state.withLock { state in
+            guard state.scanning else {
+                state.scanning = true
+                return true
+            }
+            if let waiting { state.waiting.append(waiting) }
+            return false
+        }
     }
 
     /// Scans for `query` and the queries waiting, answers them, and passes the lead on.

@@ -128,7 +128,7 @@ package struct TextPostings: Sendable {
         lengths = kept.map { lengths[$0] }
         self.termsOf = AppendOnlyArray(kept.lazy.map { termsOf[$0].map { UInt32(termNumbers[Int($0)]) } })
         live = Array(repeating: true, count: kept.count)
-        slots = WriterSlots(numbering: self.entries.lazy.map(\.id))
+        slots = WriterSlots(self.entries.lazy.enumerated().map { (id: $0.element.id, slot: $0.offset) })
     }
 
     /// The `limit` live chunks that best match any of `terms` (from ``TextTerms/queryTerms(in:)``)

@@ -131,16 +131,18 @@ package struct VectorRows: Sendable {
         var results = [[(id: String, score: Float)]](repeating: [], count: queries.count)
         guard !scanned.isEmpty, !entries.isEmpty else { return results }
         let batch = scanned.map { queries[$0] }
+        // The kernel reads the batch's vectors one after another.
+        let packed = batch.flatMap(\.vector)
         let shares = entries.count >= Self.parallelThreshold ? max(1, min(parallelism, blocks.count)) : 1
         let best: [TopScores]
         if shares == 1 {
-            best = scan(blocks.indices, batch)
+            best = scan(blocks.indices, batch, packed)
         } else {
             let partial = Partials(count: shares)
             let rows = self
             DispatchQueue.concurrentPerform(iterations: shares) { share in
                 let range = stride(from: share, to: rows.blocks.count, by: shares)
-                partial.set(share, rows.scan(range, batch))
+                partial.set(share, rows.scan(range, batch, packed))
             }
             best = partial.merged(batch.map(\.limit))
         }
@@ -161,10 +163,9 @@ package struct VectorRows: Sendable {
     static let parallelThreshold = 4 * VectorBlock.capacity
     package static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    private func scan<Blocks: Sequence<Int>>(_ blockIndexes: Blocks, _ queries: [VectorQuery]) -> [TopScores] {
+    private func scan<Blocks: Sequence<Int>>(_ blockIndexes: Blocks, _ queries: [VectorQuery], _ packed: [Float]) -> [TopScores] {
         var best = queries.map { TopScores(limit: $0.limit) }
         var scores = [Float](repeating: 0, count: VectorBlock.capacity * queries.count)
-        let packed = queries.flatMap(\.vector)
         packed.withUnsafeBufferPointer { packedBuffer in
             guard let packed = packedBuffer.baseAddress else { return }
             for index in blockIndexes {

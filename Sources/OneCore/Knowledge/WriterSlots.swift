@@ -18,10 +18,6 @@ struct WriterSlots: @unchecked Sendable {
 
     init() {}
 
-    init<IDs: Sequence<String>>(numbering ids: IDs) {
-        for (slot, id) in ids.enumerated() { self[id] = slot }
-    }
-
     init<Slots: Sequence<(id: String, slot: Int)>>(_ slots: Slots) {
         for (id, slot) in slots { self[id] = slot }
     }
